@@ -1,0 +1,205 @@
+// Command egated is the lane daemon: it runs one e-gate lane.
+//
+//	egated --config FILE                 run the lane
+//	egated --config FILE --scenario FILE play scripted travellers through a simulated lane, then exit
+//	egated --check-config FILE           validate a configuration and exit
+//	egated --version
+//
+// Exit codes: 0 done, 1 runtime failure (or a scenario traveller got an
+// unexpected decision), 2 bad flags or configuration.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/egate/egate/cmd/internal/config"
+	"github.com/egate/egate/cmd/internal/daemon"
+	"github.com/egate/egate/cmd/internal/lanes"
+	"github.com/egate/egate/cmd/internal/sim"
+	"github.com/egate/egate/gate/clock"
+	"github.com/egate/egate/gate/store"
+	"github.com/egate/egate/sensors"
+)
+
+// version is set by the Makefile with -ldflags.
+var version = "dev"
+
+type usageError struct{ error }
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+	case errors.As(err, &ue):
+		fmt.Fprintln(os.Stderr, "egated:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "egated:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("egated", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "/etc/egate/egate.yaml", "configuration file")
+	check := fs.String("check-config", "", "validate this configuration file and exit")
+	scenario := fs.String("scenario", "", "play this scenario of travellers through the simulated lane, then exit")
+	speed := fs.Float64("speed", 0, "simulation speed (overrides simulation.speed)")
+	stateDir := fs.String("state-dir", "", "state directory (overrides state_dir)")
+	logFile := fs.String("log-file", "", "write logs to this file instead of stderr")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "egated", version, buildInfo())
+		return nil
+	}
+	if *check != "" {
+		c, err := config.Load(*check)
+		if err != nil {
+			return usageError{err}
+		}
+		fmt.Fprintf(stdout, "%s: ok (version %d, lane %s/%s, %s, lane devices %s)\n", *check, c.Version, c.Lane.Site, c.Lane.ID, c.Lane.Type, c.Devices.Lane)
+		return nil
+	}
+
+	// Configuration first: nothing is touched before it validates.
+	c, err := config.Load(*cfgPath)
+	if err != nil {
+		return usageError{err}
+	}
+	if *speed > 0 {
+		c.Simulation.Speed = *speed
+	}
+	if *stateDir != "" {
+		c.StateDir = *stateDir
+	}
+	if *scenario != "" && (c.Devices.Lane != "simulated" || c.Devices.DocumentReader != "simulated" || c.Devices.Camera != "simulated") {
+		return usageError{errors.New("--scenario needs devices.lane, devices.document_reader and devices.camera set to simulated")}
+	}
+	var sc *sim.Scenario
+	if *scenario != "" {
+		if sc, err = sim.LoadScenario(*scenario); err != nil {
+			return usageError{err}
+		}
+	}
+
+	logOut := stderr
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logOut = f
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	log.Info("egated starting", "version", version, "build", buildInfo(), "lane", c.Lane.ID, "site", c.Lane.Site)
+
+	st, err := store.Open(c.DBFile())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	key, err := store.LoadOrCreateKey(c.KeyFile())
+	if err != nil {
+		return err
+	}
+
+	var clk clock.Clock = clock.Real{}
+	if c.Devices.Lane == "simulated" && c.Simulation.Speed != 1 {
+		clk = clock.NewScaled(c.Simulation.Speed)
+	}
+	deps := daemon.Deps{Config: c, Log: log, Clock: clk, Store: st, Key: key}
+	var player *sim.Player
+	switch c.Devices.Lane {
+	case "simulated":
+		mech, l, err := lanes.Simulated(c, clk)
+		if err != nil {
+			return err
+		}
+		deps.Lane = l
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go mech.Run(ctx)
+		reader, faces, display := sim.NewReader(), &sim.Faces{Clock: clk, Delay: 1500 * time.Millisecond}, &sim.Display{}
+		deps.Display = display
+		if c.Devices.DocumentReader == "simulated" {
+			deps.Reader = reader
+		}
+		if c.Devices.Camera == "simulated" {
+			deps.Face = faces
+		}
+		if sc != nil {
+			player = sim.NewPlayer(sim.Player{Clock: clk, Mech: mech, Reader: reader, Faces: faces, Display: display,
+				LaneType: c.GateConfig().Lane, Out: stdout})
+			deps.OnPassage = player.OnPassage
+		}
+	case "gpio":
+		l, err := lanes.GPIO(c)
+		if err != nil {
+			return err
+		}
+		deps.Lane = l
+	}
+	var _ sensors.Lane = deps.Lane
+
+	d, err := daemon.New(deps)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	done := make(chan error, 1)
+	go func() { done <- d.Run(runCtx) }()
+
+	if player == nil {
+		return <-done
+	}
+	player.Lane = d
+	<-d.Ready()
+	fmt.Fprintf(stdout, "egated %s: playing %d travellers through a simulated %s lane at %gx speed\n",
+		version, len(sc.Travellers), c.Lane.Type, c.Simulation.Speed)
+	start := time.Now()
+	_, playErr := player.Play(runCtx, sc)
+	cancelRun()
+	if err := <-done; err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "done in %.1fs; records in %s\n", time.Since(start).Seconds(), c.DBFile())
+	return playErr
+}
+
+func buildInfo() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	s := bi.GoVersion
+	for _, kv := range bi.Settings {
+		if kv.Key == "vcs.revision" && len(kv.Value) >= 12 {
+			s += " " + kv.Value[:12]
+		}
+		if kv.Key == "vcs.modified" && kv.Value == "true" {
+			s += "+dirty"
+		}
+	}
+	return s
+}

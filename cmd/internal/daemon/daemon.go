@@ -1,0 +1,474 @@
+// Package daemon wires one lane: the gate state machine in the middle, the
+// lane mechanism, document reader and face step feeding it events, and the
+// store, the display and the logs taking its actions. Data flows one way:
+// device events in, decisions out.
+//
+// One goroutine (Run) owns the state machine. Devices run in their own
+// goroutines and talk to it through channels; slow steps (the document check
+// and the face comparison) run in goroutines of their own and answer with
+// events carrying the passage number, so a late answer can never apply to
+// the next traveller.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	sd "github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/egate/egate/cmd/internal/config"
+	"github.com/egate/egate/gate"
+	"github.com/egate/egate/gate/clock"
+	"github.com/egate/egate/gate/store"
+	"github.com/egate/egate/sensors"
+)
+
+// FaceVerifier compares the live face with the document portrait. The
+// vision package provides the real one; the simulated lane has its own.
+type FaceVerifier interface {
+	Verify(ctx context.Context, portrait []byte) (gate.FaceResult, error)
+}
+
+// Display shows the traveller's instructions (the kiosk screen).
+type Display interface {
+	Show(in gate.Indicate)
+}
+
+// Deps are the daemon's parts. Lane, Store and Key are required.
+type Deps struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Clock   clock.Clock
+	Lane    sensors.Lane
+	Reader  sensors.DocumentReader // may be nil
+	Face    FaceVerifier           // may be nil: the face step then fails closed
+	Display Display                // may be nil
+	Store   *store.Store
+	Key     []byte
+	// OnPassage, if set, is called after each passage is recorded.
+	OnPassage func(p gate.Passage)
+}
+
+// Daemon runs one lane.
+type Daemon struct {
+	d        Deps
+	log      *slog.Logger
+	m        *gate.Machine
+	events   chan gate.Event
+	cmds     chan cmdReq
+	mu       sync.Mutex
+	status   gate.Status
+	docs     map[uint64]sensors.Document // documents awaiting the face step, by passage; cleared at passage end
+	lastLoop time.Time
+	ready    chan struct{}
+}
+
+type cmdReq struct {
+	c     gate.Command
+	reply chan gate.CommandResult
+}
+
+// New checks the parts and builds the state machine.
+func New(d Deps) (*Daemon, error) {
+	if d.Lane == nil || d.Store == nil || len(d.Key) == 0 {
+		return nil, errors.New("daemon: lane, store and key are required")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	m, err := gate.New(d.Config.GateConfig())
+	if err != nil {
+		return nil, err
+	}
+	return &Daemon{
+		d: d, log: d.Log.With("component", "lane"), m: m,
+		events: make(chan gate.Event, 64), cmds: make(chan cmdReq),
+		docs: map[uint64]sensors.Document{}, ready: make(chan struct{}),
+	}, nil
+}
+
+// Status returns the latest lane snapshot.
+func (dm *Daemon) Status() gate.Status {
+	dm.mu.Lock()
+	defer dm.mu.Unlock()
+	return dm.status
+}
+
+// Ready is closed once the lane has started.
+func (dm *Daemon) Ready() <-chan struct{} { return dm.ready }
+
+// Command submits an authorised command and waits for its result.
+func (dm *Daemon) Command(ctx context.Context, c gate.Command) (gate.CommandResult, error) {
+	r := cmdReq{c: c, reply: make(chan gate.CommandResult, 1)}
+	select {
+	case dm.cmds <- r:
+	case <-ctx.Done():
+		return gate.CommandResult{}, ctx.Err()
+	}
+	select {
+	case res := <-r.reply:
+		return res, nil
+	case <-ctx.Done():
+		return gate.CommandResult{}, ctx.Err()
+	}
+}
+
+// ShutdownBound is how long Run may take, after ctx ends, to put the doors
+// in their safe state and flush the records.
+const ShutdownBound = 3 * time.Second
+
+// Run runs the lane until ctx ends, then puts the doors in their safe state.
+func (dm *Daemon) Run(ctx context.Context) error {
+	devCtx, stopDevices := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	laneErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := dm.d.Lane.Run(devCtx, dm.events); err != nil && !errors.Is(err, context.Canceled) {
+			laneErr <- err
+		}
+	}()
+	var reads <-chan sensors.DocumentRead
+	if dm.d.Reader != nil {
+		reads = dm.d.Reader.Documents()
+	}
+	faceCtx, cancelFaces := context.WithCancel(context.Background())
+	defer cancelFaces()
+
+	dm.apply(ctx, dm.m.Start(dm.d.Clock.Now()))
+	dm.snapshot()
+	close(dm.ready)
+	sent, _ := sd.SdNotify(false, sd.SdNotifyReady)
+	dm.log.Info("lane started", "lane", dm.d.Config.Lane.ID, "type", dm.d.Config.Lane.Type, "systemd", sent)
+	wdStop := dm.watchdog()
+	defer wdStop()
+
+	tick := dm.d.Clock.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var runErr error
+loop:
+	for {
+		var ev gate.Event
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-laneErr:
+			// The lane driver died: that is a device fault.
+			dm.log.Error("lane driver stopped", "err", err)
+			ev = gate.DeviceFault{Device: "lane", Detail: err.Error()}
+			runErr = err
+		case ev = <-dm.events:
+		case r := <-reads:
+			dm.onRead(faceCtx, r)
+			continue
+		case req := <-dm.cmds:
+			acts := dm.m.Handle(dm.d.Clock.Now(), req.c)
+			for _, a := range acts {
+				if res, ok := a.(gate.CommandResult); ok {
+					req.reply <- res
+				}
+			}
+			dm.apply(faceCtx, acts)
+			dm.snapshot()
+			continue
+		case <-tick.C:
+			ev = gate.Tick{}
+		}
+		dm.apply(faceCtx, dm.m.Handle(dm.d.Clock.Now(), ev))
+		dm.snapshot()
+		if runErr != nil {
+			break
+		}
+	}
+
+	// Shutdown: doors to the safe state within the bound, then records.
+	dm.log.Info("stopping: doors to safe state")
+	_, _ = sd.SdNotify(false, sd.SdNotifyStopping)
+	halted := make(chan error, 1)
+	go func() { halted <- dm.d.Lane.Halt() }()
+	select {
+	case err := <-halted:
+		if err != nil {
+			dm.log.Error("safe state not confirmed", "err", err)
+		}
+	case <-time.After(ShutdownBound):
+		dm.log.Error("safe state not reached within bound", "bound", ShutdownBound)
+	}
+	cancelFaces()
+	stopDevices()
+	wg.Wait()
+	return runErr
+}
+
+// watchdog pets systemd's watchdog while the main loop is turning.
+func (dm *Daemon) watchdog() func() {
+	interval, err := sd.SdWatchdogEnabled(false)
+	if err != nil || interval == 0 {
+		return func() {}
+	}
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(interval / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				dm.mu.Lock()
+				healthy := time.Since(dm.lastLoop) < interval/2
+				dm.mu.Unlock()
+				if healthy {
+					_, _ = sd.SdNotify(false, sd.SdNotifyWatchdog)
+				}
+			}
+		}
+	}()
+	return func() { close(stop) }
+}
+
+func (dm *Daemon) snapshot() {
+	st := dm.m.Status()
+	dm.mu.Lock()
+	dm.status = st
+	dm.lastLoop = time.Now()
+	dm.mu.Unlock()
+}
+
+// onRead handles a document placed on the reader.
+func (dm *Daemon) onRead(ctx context.Context, r sensors.DocumentRead) {
+	now := dm.d.Clock.Now()
+	acts := dm.m.Handle(now, gate.DocumentPresented{})
+	var pid uint64
+	for _, a := range acts {
+		if c, ok := a.(gate.CheckDocument); ok {
+			pid = c.Passage
+		}
+	}
+	dm.apply(ctx, acts)
+	if pid == 0 {
+		dm.log.Info("document presented while the lane is busy; ignored", "state", dm.m.State())
+		return
+	}
+	var res gate.DocResult
+	if r.Err != nil {
+		dm.log.Warn("document unreadable", "passage", pid, "err", r.Err)
+		res = gate.DocResult{Reasons: []string{"document.unreadable"}}
+	} else {
+		res = CheckDocument(dm.d.Config.Policy, dm.d.Key, r.Doc, now)
+		if res.OK {
+			dm.docs[pid] = r.Doc
+		}
+	}
+	dm.apply(ctx, dm.m.Handle(dm.d.Clock.Now(), gate.DocumentChecked{Passage: pid, Result: res}))
+	dm.snapshot()
+}
+
+// apply carries out the state machine's actions.
+func (dm *Daemon) apply(ctx context.Context, acts []gate.Action) {
+	now := dm.d.Clock.Now()
+	for _, a := range acts {
+		switch a := a.(type) {
+		case gate.DoorCommand:
+			if err := dm.d.Lane.SetDoor(a.Door, a.Open); err != nil {
+				dm.log.Error("door drive", "door", a.Door.String(), "err", err)
+				dm.enqueue(gate.DeviceFault{Device: "door." + a.Door.String(), Detail: err.Error()})
+			}
+		case gate.Indicate:
+			if err := dm.d.Lane.Indicate(a); err != nil {
+				dm.log.Warn("pictograms", "err", err)
+			}
+			if dm.d.Display != nil {
+				dm.d.Display.Show(a)
+			}
+		case gate.StateChanged:
+			dm.log.Debug("state", "from", a.From.String(), "to", a.To.String(), "cause", a.Cause)
+			dm.record(ctx, now, "state", map[string]any{"from": a.From.String(), "to": a.To.String(), "cause": a.Cause})
+		case gate.Alarm:
+			dm.log.Warn("alarm", "kind", string(a.Kind), "detail", a.Detail, "passage", a.Passage)
+			dm.record(ctx, now, "alarm", map[string]any{"kind": string(a.Kind), "detail": a.Detail, "passage": a.Passage})
+		case gate.CommandResult:
+			dm.log.Info("command", "kind", a.Command.Kind.String(), "origin", a.Command.Origin, "ok", a.OK, "reason", a.Reason)
+			dm.record(ctx, now, "command", map[string]any{"kind": a.Command.Kind.String(), "origin": a.Command.Origin, "ok": a.OK, "reason": a.Reason})
+		case gate.VerifyFace:
+			dm.startFace(ctx, a.Passage)
+		case gate.PassageDone:
+			delete(dm.docs, a.Passage.ID)
+			dm.recordPassage(a.Passage)
+		case gate.CheckDocument:
+			// Handled by onRead, which asked for it.
+		}
+	}
+}
+
+// enqueue feeds an event back without blocking the loop.
+func (dm *Daemon) enqueue(ev gate.Event) {
+	select {
+	case dm.events <- ev:
+	default:
+		go func() { dm.events <- ev }()
+	}
+}
+
+func (dm *Daemon) startFace(ctx context.Context, pid uint64) {
+	doc, ok := dm.docs[pid]
+	face := dm.d.Face
+	go func() {
+		var res gate.FaceResult
+		switch {
+		case !ok || doc.Chip == nil || len(doc.Chip.Portrait) == 0:
+			res = gate.FaceResult{Reasons: []string{"face.no_portrait"}}
+		case face == nil:
+			res = gate.FaceResult{Reasons: []string{"face.step_unavailable"}}
+		default:
+			fctx, cancel := context.WithTimeout(ctx, dm.d.Config.Timeouts.Verifying.D())
+			r, err := face.Verify(fctx, doc.Chip.Portrait)
+			cancel()
+			if err != nil {
+				dm.log.Warn("face step failed", "passage", pid, "err", err)
+				r = gate.FaceResult{Reasons: []string{"face.error"}}
+			}
+			res = r
+		}
+		select {
+		case dm.events <- gate.FaceVerified{Passage: pid, Result: res}:
+		case <-ctx.Done():
+		}
+	}()
+}
+
+func (dm *Daemon) record(ctx context.Context, at time.Time, kind string, detail map[string]any) {
+	if err := dm.d.Store.RecordEvent(context.WithoutCancel(ctx), store.Event{At: at, Lane: dm.d.Config.Lane.ID, Kind: kind, Detail: detail}); err != nil {
+		dm.log.Error("recording event", "err", err)
+	}
+}
+
+func (dm *Daemon) recordPassage(p gate.Passage) {
+	rec := store.Passage{
+		Lane: dm.d.Config.Lane.ID, Passage: p.ID, Start: p.Start, End: p.End, DecidedAt: p.DecidedAt,
+		Outcome: string(p.Decision), Reasons: p.Reasons, Exited: p.Exited, Policy: dm.d.Config.Policy.Version,
+	}
+	for _, a := range p.Alarms {
+		rec.Alarms = append(rec.Alarms, string(a))
+	}
+	if p.Doc != nil {
+		rec.DocRef, rec.DocType, rec.IssuingState = p.Doc.DocRef, p.Doc.DocType, p.Doc.IssuingState
+		rec.Nationality, rec.AgeBand = p.Doc.Nationality, p.Doc.AgeBand
+	}
+	if p.Face != nil && p.Face.Score != 0 {
+		s := p.Face.Score
+		rec.FaceScore = &s
+	}
+	if _, err := dm.d.Store.RecordPassage(context.Background(), rec); err != nil {
+		dm.log.Error("recording passage", "passage", p.ID, "err", err)
+	}
+	dm.log.Info("passage", "passage", p.ID, "outcome", string(p.Decision), "reasons", strings.Join(p.Reasons, ","),
+		"exited", p.Exited, "time_in_lane", p.End.Sub(p.Start).Round(time.Millisecond).String())
+	if dm.d.OnPassage != nil {
+		dm.d.OnPassage(p)
+	}
+}
+
+// CheckDocument applies the document policy: MRZ validity, eligible types and
+// states, expiry, chip, minimum age. The result holds the keyed HMAC of the
+// document, never its number.
+func CheckDocument(p config.Policy, key []byte, doc sensors.Document, now time.Time) gate.DocResult {
+	r := gate.DocResult{
+		DocRef:       gate.DocRef(key, doc.IssuingState, doc.Type, doc.Number),
+		DocType:      doc.Type,
+		IssuingState: doc.IssuingState,
+		Nationality:  doc.Nationality,
+		AgeBand:      ageBand(doc.BirthDate, now),
+	}
+	var reasons []string
+	if p.RequireMRZOK && !doc.MRZValid {
+		reasons = append(reasons, "document.mrz_invalid")
+	}
+	if !contains(p.DocumentTypes, firstLetter(doc.Type)) && !contains(p.DocumentTypes, doc.Type) {
+		reasons = append(reasons, "document.type_not_eligible")
+	}
+	if len(p.IssuingStates) > 0 && !contains(p.IssuingStates, doc.IssuingState) {
+		reasons = append(reasons, "document.state_not_eligible")
+	}
+	if doc.ExpiryDate.IsZero() || now.After(doc.ExpiryDate.AddDate(0, 0, 1+p.ExpiryGraceDay)) {
+		reasons = append(reasons, "document.expired")
+	}
+	if p.RequireChip && doc.Chip == nil {
+		reasons = append(reasons, "chip.not_read")
+	}
+	if doc.Chip != nil {
+		for name, ok := range doc.Chip.Checks {
+			if !ok {
+				reasons = append(reasons, "chip."+name+"_failed")
+			}
+		}
+	}
+	if len(reasons) > 0 {
+		r.Reasons = reasons
+		return r
+	}
+	if age(doc.BirthDate, now) < p.MinAge {
+		// Minors always see an officer (child-trafficking safeguard).
+		r.Refer, r.Reasons = true, []string{"traveller.minor"}
+		return r
+	}
+	r.OK = true
+	return r
+}
+
+func firstLetter(s string) string {
+	if s == "" {
+		return ""
+	}
+	return s[:1]
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func age(birth, now time.Time) int {
+	if birth.IsZero() {
+		return 0
+	}
+	y := now.Year() - birth.Year()
+	if now.YearDay() < birth.YearDay() {
+		y--
+	}
+	return y
+}
+
+// ageBand reports an age band for statistics, never the birth date.
+func ageBand(birth, now time.Time) string {
+	a := age(birth, now)
+	switch {
+	case birth.IsZero():
+		return ""
+	case a < 18:
+		return "0-17"
+	case a < 30:
+		return "18-29"
+	case a < 50:
+		return "30-49"
+	case a < 65:
+		return "50-64"
+	}
+	return "65+"
+}
+
+// String describes a daemon for logs.
+func (dm *Daemon) String() string { return fmt.Sprintf("egated(%s)", dm.d.Config.Lane.ID) }

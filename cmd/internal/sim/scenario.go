@@ -1,0 +1,114 @@
+// Package sim plays a scenario of travellers through a simulated lane: the
+// daemon runs unchanged on top of the simulated mechanics (sensors/simlane
+// under sensors/gpiolane), while scripted travellers walk, present
+// documents, look at the camera, tailgate, leave bags or trigger the fire
+// alarm.
+//
+// Until the real document readers and the face step are wired in, the
+// scenario carries what they would have found: the document's printed data
+// and chip outcome, and the face comparison score. They enter the daemon
+// through the same interfaces (sensors.DocumentReader, daemon.FaceVerifier)
+// the real parts use.
+package sim
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Scenario is a scripted list of travellers.
+type Scenario struct {
+	Version    int         `yaml:"version"`
+	Travellers []Traveller `yaml:"travellers"`
+}
+
+// Traveller is one scripted traveller.
+type Traveller struct {
+	Name      string   `yaml:"name"`
+	Behaviour string   `yaml:"behaviour"`
+	Document  Document `yaml:"document"`
+	Face      Face     `yaml:"face"`
+	// Expect is the decision the lane must reach; make run fails otherwise.
+	Expect string `yaml:"expect"`
+}
+
+// Document is the data the document reader would have read.
+type Document struct {
+	Type         string `yaml:"type"`
+	IssuingState string `yaml:"issuing_state"`
+	Number       string `yaml:"number"`
+	Nationality  string `yaml:"nationality"`
+	Surname      string `yaml:"surname"`
+	GivenNames   string `yaml:"given_names"`
+	Sex          string `yaml:"sex"`
+	Birth        string `yaml:"birth"`  // YYYY-MM-DD
+	Expiry       string `yaml:"expiry"` // YYYY-MM-DD
+	MRZValid     *bool  `yaml:"mrz_valid"`
+	Chip         *bool  `yaml:"chip"`
+	// ChipChecks marks failed chip checks, e.g. {passive_auth: false}.
+	ChipChecks map[string]bool `yaml:"chip_checks"`
+}
+
+// Face is the face step's outcome for this traveller.
+type Face struct {
+	Match bool    `yaml:"match"`
+	Score float64 `yaml:"score"`
+}
+
+// Behaviours a traveller can have.
+var Behaviours = []string{"normal", "slow", "tailgater", "wrong_way", "leaves_bag", "walks_away", "fire_alarm"}
+
+// LoadScenario reads and validates a scenario file.
+func LoadScenario(path string) (*Scenario, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	s, err := ParseScenario(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// ParseScenario decodes a scenario strictly.
+func ParseScenario(r io.Reader) (*Scenario, error) {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	var s Scenario
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("sim: scenario: %v", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if s.Version != 1 {
+		return nil, fmt.Errorf("sim: scenario version must be 1, got %d", s.Version)
+	}
+	if len(s.Travellers) == 0 {
+		return nil, errors.New("sim: scenario has no travellers")
+	}
+	for i := range s.Travellers {
+		t := &s.Travellers[i]
+		if t.Behaviour == "" {
+			t.Behaviour = "normal"
+		}
+		ok := false
+		for _, b := range Behaviours {
+			ok = ok || b == t.Behaviour
+		}
+		if !ok {
+			return nil, fmt.Errorf("sim: traveller %d (%s): unknown behaviour %q (known: %s)", i+1, t.Name, t.Behaviour, strings.Join(Behaviours, ", "))
+		}
+		for _, d := range []struct{ name, v string }{{"birth", t.Document.Birth}, {"expiry", t.Document.Expiry}} {
+			if _, err := time.Parse(time.DateOnly, d.v); err != nil {
+				return nil, fmt.Errorf("sim: traveller %d (%s): document.%s %q is not YYYY-MM-DD", i+1, t.Name, d.name, d.v)
+			}
+		}
+	}
+	return &s, nil
+}
