@@ -332,6 +332,12 @@ func (m *Machine) onFace(now time.Time, e FaceVerified) {
 	r := e.Result
 	m.pass.Face = &r
 	out, reasons := m.cfg.Policy.decide(*m.pass.Doc, r)
+	if !m.beams[BeamPresence] && !m.beams[BeamMulti] {
+		// Nobody left to decide on.
+		m.decide(now, OutcomeAbandoned, []string{"walked_away"})
+		m.enter(now, Resetting, "walked away")
+		return
+	}
 	if out == OutcomeAccept && !m.oneBodyInside() {
 		out, reasons = OutcomeReject, append(reasons, "lane.not_one_person")
 	}

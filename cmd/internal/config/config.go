@@ -250,6 +250,7 @@ func Parse(r io.Reader) (Config, error) {
 		return Config{}, errors.New("config: more than one YAML document in the file")
 	}
 	c := Default()
+	c.Version = 0 // the file must say which version it is
 	// Lists replace the defaults rather than merging with them.
 	c.Policy.DocumentTypes = nil
 	strict := yaml.NewDecoder(bytes.NewReader(data))
@@ -318,9 +319,16 @@ func lineOf(root *yaml.Node, path ...string) int {
 	return line
 }
 
-var idRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+var (
+	idRe      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+	docTypeRe = regexp.MustCompile(`^[A-Z]{1,2}$`)
+	stateRe   = regexp.MustCompile(`^[A-Z<]{1,3}$`)
+)
 
 func (c *Config) validate(root *yaml.Node) error {
+	if c.Version == 0 {
+		return errors.New("config: version: missing; the first line should be \"version: 1\"")
+	}
 	if c.Version != Version {
 		return fieldErr(root, "version", "must be %d (this build reads version %d), got %d", Version, Version, c.Version)
 	}
@@ -386,12 +394,12 @@ func (c *Config) validate(root *yaml.Node) error {
 		return fieldErr(root, "policy.document_types", "must list at least one document type")
 	}
 	for _, t := range c.Policy.DocumentTypes {
-		if !regexp.MustCompile(`^[A-Z]{1,2}$`).MatchString(t) {
+		if !docTypeRe.MatchString(t) {
 			return fieldErr(root, "policy.document_types", "%q is not a document code (one or two letters A-Z)", t)
 		}
 	}
 	for _, s := range c.Policy.IssuingStates {
-		if !regexp.MustCompile(`^[A-Z<]{1,3}$`).MatchString(s) {
+		if !stateRe.MatchString(s) {
 			return fieldErr(root, "policy.issuing_states", "%q is not an ICAO 9303 state code", s)
 		}
 	}

@@ -181,6 +181,10 @@ loop:
 			dm.snapshot()
 			continue
 		case <-tick.C:
+			// Device events that are already waiting happened before this
+			// tick: handle them first, so that a busy moment cannot turn a
+			// door that arrived in time into a late one.
+			dm.drainEvents(faceCtx)
 			ev = gate.Tick{}
 		}
 		dm.apply(faceCtx, dm.m.Handle(dm.d.Clock.Now(), ev))
@@ -207,6 +211,17 @@ loop:
 	stopDevices()
 	wg.Wait()
 	return runErr
+}
+
+func (dm *Daemon) drainEvents(ctx context.Context) {
+	for {
+		select {
+		case ev := <-dm.events:
+			dm.apply(ctx, dm.m.Handle(dm.d.Clock.Now(), ev))
+		default:
+			return
+		}
+	}
 }
 
 // watchdog pets systemd's watchdog while the main loop is turning.

@@ -1,0 +1,165 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExampleConfigsLoad(t *testing.T) {
+	for _, f := range []string{"../../../deploy/config/egate.yaml", "../../../deploy/sim/egate.yaml"} {
+		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {
+			c, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Version != 1 || c.Policy.Version == "" {
+				t.Fatalf("bad config: %+v", c)
+			}
+		})
+	}
+	c, err := Load("../../../deploy/config/egate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.GPIO.Pins["entry_open"]; p.Pin != "GPIO27" || !p.ActiveLow {
+		t.Errorf("shorthand pin parsed as %+v", p)
+	}
+	if p := c.GPIO.Pins["beam_entry"]; p.Pin != "GPIO5" || !p.ActiveLow || p.Pull != "up" {
+		t.Errorf("mapping pin parsed as %+v", p)
+	}
+	if g := c.GateConfig(); !g.SafeState.EntryOpen || g.SafeState.ExitOpen || g.Timeouts.DoorMove != 4*time.Second {
+		t.Errorf("gate config %+v", g)
+	}
+}
+
+const minimal = `version: 1
+lane: {id: l1, site: s1, type: two-step}
+state_dir: /var/lib/egate
+`
+
+func TestDefaultsFillIn(t *testing.T) {
+	c, err := Parse(strings.NewReader(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Default()
+	if c.Timeouts != d.Timeouts || c.Devices != d.Devices || len(c.Policy.DocumentTypes) != 1 {
+		t.Fatalf("defaults not applied: %+v", c)
+	}
+}
+
+func TestRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // substrings of the error
+	}{
+		{"unknown key", minimal + "colour: blue\n", []string{"line 4", `unknown key "colour"`}},
+		{"unknown nested key", minimal + "timeouts:\n  verifyng: 3s\n", []string{"line 5", `"verifyng"`}},
+		{"wrong version", strings.Replace(minimal, "version: 1", "version: 2", 1), []string{"line 1", "version"}},
+		{"no version", strings.Replace(minimal, "version: 1\n", "", 1), []string{"version"}},
+		{"bad duration", minimal + "timeouts:\n  door_move: fast\n", []string{"line 5", "bad duration"}},
+		{"negative duration", minimal + "timeouts:\n  door_move: -1s\n", []string{"line 5", "negative"}},
+		{"zero timeout", minimal + "timeouts:\n  verifying: 0s\n", []string{"line 4", "timeouts", "verifying"}},
+		{"lane type", strings.Replace(minimal, "two-step", "three-step", 1), []string{"line 2", "lane.type"}},
+		{"lane id", strings.Replace(minimal, "id: l1", "id: 'a/b'", 1), []string{"line 2", "lane.id"}},
+		{"relative state dir", strings.Replace(minimal, "/var/lib/egate", "var/lib", 1), []string{"line 3", "state_dir"}},
+		{"safe state", minimal + "safe_state: {entry: ajar}\n", []string{"line 4", "safe_state.entry"}},
+		{"unsafe safe state", minimal + "safe_state: {entry: closed, exit: open}\n", []string{"safe_state"}},
+		{"wrong type", minimal + "simulation: {speed: fast}\n", []string{"line 4"}},
+		{"two documents", minimal + "---\nversion: 1\n", []string{"more than one"}},
+		{"empty", "", []string{"empty"}},
+		{"not yaml", "version: [1\n", []string{"config"}},
+		{"missing pin", minimal + "devices: {lane: gpio}\ngpio:\n  pins:\n    exit_drive: GPIO23\n", []string{"gpio.pins", "required"}},
+		{"pin used twice", minimal + "devices: {lane: gpio}\ngpio:\n  pins:\n" + allPins("    ", "exit_open", "GPIO3"), []string{"exit_open", "already used"}},
+		{"unknown pin role", minimal + "devices: {lane: gpio}\ngpio:\n  pins:\n" + allPins("    ", "", "") + "    door_bell: GPIO2\n", []string{"door_bell", "unknown pin role"}},
+		{"bad pull", minimal + "devices: {lane: gpio}\ngpio:\n  pins:\n" + allPins("    ", "", "") + "    buzzer: {pin: GPIO2, pull: sideways}\n", []string{"buzzer", "pull"}},
+		{"pin mapping unknown key", minimal + "devices: {lane: gpio}\ngpio:\n  pins:\n" + allPins("    ", "", "") + "    buzzer: {pin: GPIO2, colour: red}\n", []string{"colour"}},
+		{"door travel too long", minimal + "simulation: {door_travel: 5s}\n", []string{"simulation.door_travel"}},
+		{"bad doc type", minimal + "policy: {version: x, document_types: [passport]}\n", []string{"policy.document_types"}},
+		{"min age", minimal + "policy: {version: x, min_age: 99}\n", []string{"policy.min_age"}},
+		{"no policy version", minimal + "policy: {version: ''}\n", []string{"policy.version"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(strings.NewReader(tc.yaml))
+			if err == nil {
+				t.Fatalf("accepted:\n%s", tc.yaml)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// allPins writes a complete two-step pin map; override replaces one pin.
+func allPins(indent, override, pin string) string {
+	var b strings.Builder
+	n := 2
+	for _, p := range pinNames {
+		if p.opt {
+			continue
+		}
+		n++
+		name := "GPIO" + itoa(n)
+		if p.name == override {
+			name = pin
+		}
+		b.WriteString(indent + p.name + ": " + name + "\n")
+	}
+	return b.String()
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+func TestGPIOConfigValid(t *testing.T) {
+	y := minimal + "devices: {lane: gpio}\ngpio:\n  pins:\n" + allPins("    ", "", "")
+	if _, err := Parse(strings.NewReader(y)); err != nil {
+		t.Fatal(err)
+	}
+	// A one-step lane needs no entry pins.
+	var b strings.Builder
+	for _, line := range strings.Split(allPins("    ", "", ""), "\n") {
+		if !strings.Contains(line, "entry") {
+			b.WriteString(line + "\n")
+		}
+	}
+	y = strings.Replace(minimal, "two-step", "one-step", 1) + "devices: {lane: gpio}\ngpio:\n  pins:\n" + b.String()
+	if _, err := Parse(strings.NewReader(y)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadMissing(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "none.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "no configuration file") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(minimal)
+	b, _ := os.ReadFile("../../../deploy/config/egate.yaml")
+	f.Add(string(b))
+	f.Add(minimal + "gpio: {pins: {buzzer: '!'}}\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := Parse(strings.NewReader(s))
+		if err == nil {
+			// Anything accepted must be usable by the state machine.
+			if err := c.GateTimeouts().Validate(); err != nil {
+				t.Fatalf("accepted config with bad timeouts: %v", err)
+			}
+		}
+	})
+}
