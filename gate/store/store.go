@@ -45,9 +45,15 @@ type Store struct {
 	db *sql.DB
 }
 
+// migrations are applied in order; never edit one that has shipped, add a
+// new one. Each feature keeps its schema in its own file.
 var migrations = []string{
-	// 1: passages and lane events.
-	`CREATE TABLE passages (
+	migrationBase,    // 1: passages and lane events
+	migrationOutbox,  // 2: MQTT outbox (outbox.go)
+	migrationRecords, // 3: audit chain, watchlist, duplicate-use (records.go)
+}
+
+const migrationBase = `CREATE TABLE passages (
 		id            INTEGER PRIMARY KEY,
 		lane          TEXT NOT NULL,
 		passage       INTEGER NOT NULL,
@@ -74,8 +80,7 @@ var migrations = []string{
 		lane   TEXT NOT NULL,
 		kind   TEXT NOT NULL,
 		detail TEXT NOT NULL          -- JSON object, no personal data
-	);`,
-}
+	);`
 
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(path string) (*Store, error) {

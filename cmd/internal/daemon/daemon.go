@@ -39,6 +39,15 @@ type Display interface {
 	Show(in gate.Indicate)
 }
 
+// Telemetry receives what the control room should see: passages, alarms,
+// state changes and command results, without personal data (no names, no
+// document numbers, not even their HMACs). kind is "passage", "alarm",
+// "state" or "command". Implementations must not block the lane for long:
+// the MQTT outbox commits to SQLite and returns.
+type Telemetry interface {
+	Publish(kind string, at time.Time, fields map[string]any)
+}
+
 // Deps are the daemon's parts. Lane, Store and Key are required.
 type Deps struct {
 	Config  config.Config
@@ -50,6 +59,7 @@ type Deps struct {
 	Display Display                // may be nil
 	Store   *store.Store
 	Key     []byte
+	Telemetry Telemetry // may be nil
 	// OnPassage, if set, is called after each passage is recorded.
 	OnPassage func(p gate.Passage)
 }
@@ -362,6 +372,9 @@ func (dm *Daemon) startFace(ctx context.Context, pid uint64) {
 }
 
 func (dm *Daemon) record(ctx context.Context, at time.Time, kind string, detail map[string]any) {
+	if dm.d.Telemetry != nil {
+		dm.d.Telemetry.Publish(kind, at, detail)
+	}
 	if err := dm.d.Store.RecordEvent(context.WithoutCancel(ctx), store.Event{At: at, Lane: dm.d.Config.Lane.ID, Kind: kind, Detail: detail}); err != nil {
 		dm.log.Error("recording event", "err", err)
 	}
@@ -385,6 +398,14 @@ func (dm *Daemon) recordPassage(p gate.Passage) {
 	}
 	if _, err := dm.d.Store.RecordPassage(context.Background(), rec); err != nil {
 		dm.log.Error("recording passage", "passage", p.ID, "err", err)
+	}
+	if dm.d.Telemetry != nil {
+		dm.d.Telemetry.Publish("passage", p.End, map[string]any{
+			"passage": p.ID, "outcome": rec.Outcome, "reasons": nonNil(rec.Reasons), "alarms": nonNil(rec.Alarms),
+			"exited": p.Exited, "doc_type": rec.DocType, "issuing_state": rec.IssuingState,
+			"nationality": rec.Nationality, "age_band": rec.AgeBand, "policy": rec.Policy,
+			"time_in_lane_ms": p.End.Sub(p.Start).Milliseconds(),
+		})
 	}
 	dm.log.Info("passage", "passage", p.ID, "outcome", string(p.Decision), "reasons", strings.Join(p.Reasons, ","),
 		"exited", p.Exited, "time_in_lane", p.End.Sub(p.Start).Round(time.Millisecond).String())
@@ -438,6 +459,13 @@ func CheckDocument(p config.Policy, key []byte, doc sensors.Document, now time.T
 	}
 	r.OK = true
 	return r
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func firstLetter(s string) string {

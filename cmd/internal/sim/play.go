@@ -23,7 +23,7 @@ func NewReader() *Reader { return &Reader{ch: make(chan sensors.DocumentRead, 4)
 
 // Documents implements sensors.DocumentReader.
 func (r *Reader) Documents() <-chan sensors.DocumentRead { return r.ch }
-func (r *Reader) String() string                          { return "simulated document reader" }
+func (r *Reader) String() string                         { return "simulated document reader" }
 
 // Present places a document on the reader.
 func (r *Reader) Present(d sensors.Document) { r.ch <- sensors.DocumentRead{Doc: d} }
