@@ -289,3 +289,8 @@ func (m *Mechanics) Light(name string) bool {
 	p := m.lights[name]
 	return p != nil && p.Read() == gpio.High
 }
+
+// Driven reports whether a door's actuator is commanded open.
+func (m *Mechanics) Driven(d gate.DoorID) bool {
+	return m.doors[d] != nil && m.doors[d].drive.Read() == gpio.High
+}

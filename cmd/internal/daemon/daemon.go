@@ -489,7 +489,7 @@ func age(birth, now time.Time) int {
 		return 0
 	}
 	y := now.Year() - birth.Year()
-	if now.YearDay() < birth.YearDay() {
+	if now.Month() < birth.Month() || now.Month() == birth.Month() && now.Day() < birth.Day() {
 		y--
 	}
 	return y

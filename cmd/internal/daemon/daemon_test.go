@@ -1,0 +1,198 @@
+package daemon
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/egate/egate/cmd/internal/config"
+	"github.com/egate/egate/cmd/internal/lanes"
+	"github.com/egate/egate/gate"
+	"github.com/egate/egate/gate/clock"
+	"github.com/egate/egate/gate/store"
+	"github.com/egate/egate/sensors"
+	"github.com/egate/egate/sensors/simlane"
+)
+
+type rig struct {
+	d    *Daemon
+	mech *simlane.Mechanics
+	st   *store.Store
+	stop context.CancelFunc
+	done chan error
+	clk  clock.Clock
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	c, err := config.Load("../../../deploy/sim/egate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.StateDir = t.TempDir()
+	clk := clock.NewScaled(5)
+	mech, l, err := lanes.Simulated(c, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(c.StateDir, "egate.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	d, err := New(Deps{Config: c, Clock: clk, Lane: l, Store: st, Key: make([]byte, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	mctx, mcancel := context.WithCancel(context.Background())
+	t.Cleanup(mcancel)
+	go mech.Run(mctx)
+	r := &rig{d: d, mech: mech, st: st, stop: cancel, done: make(chan error, 1), clk: clk}
+	go func() { r.done <- d.Run(ctx) }()
+	<-d.Ready()
+	r.waitState(t, gate.Ready)
+	return r
+}
+
+func (r *rig) waitState(t *testing.T, want gate.State) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for r.d.Status().State != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("state %s, want %s", r.d.Status().State, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestShutdownPutsDoorsInSafeState(t *testing.T) {
+	r := newRig(t)
+	start := time.Now()
+	r.stop()
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(ShutdownBound + 2*time.Second):
+		t.Fatal("Run did not return within the shutdown bound")
+	}
+	t.Logf("stopped in %v", time.Since(start))
+	// deploy/sim/egate.yaml: safe_state entry open, exit closed.
+	if !r.mech.Driven(gate.EntryDoor) || r.mech.Driven(gate.ExitDoor) {
+		t.Fatalf("after shutdown entry driven=%v exit driven=%v, want open/closed", r.mech.Driven(gate.EntryDoor), r.mech.Driven(gate.ExitDoor))
+	}
+}
+
+func TestCutEmergencyWireOpensEveryDoor(t *testing.T) {
+	r := newRig(t)
+	defer r.stop()
+	r.mech.CutEmergencyWire(true)
+	r.waitState(t, gate.Emergency)
+	deadline := time.Now().Add(10 * time.Second)
+	for !(r.mech.DoorOpen(gate.EntryDoor) && r.mech.DoorOpen(gate.ExitDoor)) {
+		if time.Now().After(deadline) {
+			t.Fatal("doors not open during emergency")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Clearing needs the loop restored and an authorised command.
+	ctx := context.Background()
+	if res, _ := r.d.Command(ctx, gate.Command{Kind: gate.CmdEmergencyClear, Origin: "test"}); res.OK {
+		t.Fatal("emergency cleared while the loop is cut")
+	}
+	r.mech.CutEmergencyWire(false)
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		res, err := r.d.Command(ctx, gate.Command{Kind: gate.CmdEmergencyClear, Origin: "test"})
+		if err == nil && res.OK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("emergency clear refused: %+v %v", res, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.waitState(t, gate.Ready)
+}
+
+func TestJammedDoorGoesOutOfService(t *testing.T) {
+	r := newRig(t)
+	defer r.stop()
+	ctx := context.Background()
+	if res, _ := r.d.Command(ctx, gate.Command{Kind: gate.CmdMaintenanceOn, Origin: "test"}); !res.OK {
+		t.Fatal(res)
+	}
+	r.d.Command(ctx, gate.Command{Kind: gate.CmdMaintenanceDoor, Door: gate.ExitDoor, Open: true, Origin: "test"})
+	deadline := time.Now().Add(10 * time.Second)
+	for !r.mech.DoorOpen(gate.ExitDoor) {
+		if time.Now().After(deadline) {
+			t.Fatal("exit door did not open in maintenance")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The motor fails with the door open: leaving maintenance cannot close it.
+	r.mech.Jam(gate.ExitDoor, true)
+	r.d.Command(ctx, gate.Command{Kind: gate.CmdMaintenanceOff, Origin: "test"})
+	r.waitState(t, gate.OutOfService)
+	if res, _ := r.d.Command(ctx, gate.Command{Kind: gate.CmdInService, Origin: "test"}); res.OK {
+		t.Fatal("back in service with a jammed door")
+	}
+	evs, err := r.st.Events(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range evs {
+		found = found || e.Kind == "alarm" && e.Detail["kind"] == "door_timeout"
+	}
+	if !found {
+		t.Fatal("door timeout alarm not recorded")
+	}
+}
+
+func TestCheckDocument(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	pol := config.Default().Policy
+	pol.RequireChip = true
+	key := []byte("k")
+	base := sensors.Document{Type: "P", IssuingState: "UTO", Number: "L898902C3", Nationality: "UTO",
+		BirthDate: time.Date(1974, 8, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2031, 4, 15, 0, 0, 0, 0, time.UTC),
+		MRZValid: true, Chip: &sensors.ChipResult{Checks: map[string]bool{"passive_auth": true}}}
+	tests := []struct {
+		name   string
+		mod    func(d *sensors.Document)
+		ok     bool
+		refer  bool
+		reason string
+	}{
+		{"eligible", func(d *sensors.Document) {}, true, false, ""},
+		{"expired", func(d *sensors.Document) { d.ExpiryDate = now.AddDate(0, 0, -2) }, false, false, "document.expired"},
+		{"expires today is still valid", func(d *sensors.Document) { d.ExpiryDate = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) }, true, false, ""},
+		{"identity card not eligible", func(d *sensors.Document) { d.Type = "ID" }, false, false, "document.type_not_eligible"},
+		{"bad MRZ", func(d *sensors.Document) { d.MRZValid = false }, false, false, "document.mrz_invalid"},
+		{"no chip", func(d *sensors.Document) { d.Chip = nil }, false, false, "chip.not_read"},
+		{"passive auth failed", func(d *sensors.Document) { d.Chip = &sensors.ChipResult{Checks: map[string]bool{"passive_auth": false}} }, false, false, "chip.passive_auth_failed"},
+		{"minor referred", func(d *sensors.Document) { d.BirthDate = time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC) }, false, true, "traveller.minor"},
+		{"18th birthday today", func(d *sensors.Document) { d.BirthDate = time.Date(2008, 11, 23, 0, 0, 0, 0, time.UTC) }, true, false, ""},
+		{"18th birthday tomorrow", func(d *sensors.Document) { d.BirthDate = time.Date(2008, 11, 24, 0, 0, 0, 0, time.UTC) }, false, true, "traveller.minor"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := base
+			tc.mod(&d)
+			r := CheckDocument(pol, key, d, now)
+			if r.OK != tc.ok || r.Refer != tc.refer {
+				t.Fatalf("ok=%v refer=%v reasons=%v", r.OK, r.Refer, r.Reasons)
+			}
+			if tc.reason != "" && (len(r.Reasons) == 0 || r.Reasons[0] != tc.reason) {
+				t.Fatalf("reasons %v, want %s", r.Reasons, tc.reason)
+			}
+			if r.DocRef == "" || r.DocRef == d.Number {
+				t.Fatal("document reference missing or not pseudonymised")
+			}
+		})
+	}
+}
