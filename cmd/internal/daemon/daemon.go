@@ -50,15 +50,15 @@ type Telemetry interface {
 
 // Deps are the daemon's parts. Lane, Store and Key are required.
 type Deps struct {
-	Config  config.Config
-	Log     *slog.Logger
-	Clock   clock.Clock
-	Lane    sensors.Lane
-	Reader  sensors.DocumentReader // may be nil
-	Face    FaceVerifier           // may be nil: the face step then fails closed
-	Display Display                // may be nil
-	Store   *store.Store
-	Key     []byte
+	Config    config.Config
+	Log       *slog.Logger
+	Clock     clock.Clock
+	Lane      sensors.Lane
+	Reader    sensors.DocumentReader // may be nil
+	Face      FaceVerifier           // may be nil: the face step then fails closed
+	Display   Display                // may be nil
+	Store     *store.Store
+	Key       []byte
 	Telemetry Telemetry // may be nil
 	// OnPassage, if set, is called after each passage is recorded.
 	OnPassage func(p gate.Passage)

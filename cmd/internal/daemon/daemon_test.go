@@ -174,7 +174,9 @@ func TestCheckDocument(t *testing.T) {
 		{"identity card not eligible", func(d *sensors.Document) { d.Type = "ID" }, false, false, "document.type_not_eligible"},
 		{"bad MRZ", func(d *sensors.Document) { d.MRZValid = false }, false, false, "document.mrz_invalid"},
 		{"no chip", func(d *sensors.Document) { d.Chip = nil }, false, false, "chip.not_read"},
-		{"passive auth failed", func(d *sensors.Document) { d.Chip = &sensors.ChipResult{Checks: map[string]bool{"passive_auth": false}} }, false, false, "chip.passive_auth_failed"},
+		{"passive auth failed", func(d *sensors.Document) {
+			d.Chip = &sensors.ChipResult{Checks: map[string]bool{"passive_auth": false}}
+		}, false, false, "chip.passive_auth_failed"},
 		{"minor referred", func(d *sensors.Document) { d.BirthDate = time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC) }, false, true, "traveller.minor"},
 		{"18th birthday today", func(d *sensors.Document) { d.BirthDate = time.Date(2008, 11, 23, 0, 0, 0, 0, time.UTC) }, true, false, ""},
 		{"18th birthday tomorrow", func(d *sensors.Document) { d.BirthDate = time.Date(2008, 11, 24, 0, 0, 0, 0, time.UTC) }, false, true, "traveller.minor"},
