@@ -18,9 +18,12 @@ TEST_TIMEOUT ?= 20m
 # Debian bookworm / Raspberry Pi OS bookworm packages the build and the
 # tests need. Fragments below add their own.
 APT_PKGS := gcc g++ pkg-config make git sqlite3 ca-certificates \
-	libopencv-dev opencv-data mosquitto mosquitto-clients nodejs npm
+	libopencv-dev opencv-data mosquitto mosquitto-clients time
+# Commands that may come from elsewhere than Debian (e.g. node with its own
+# npm): installed from Debian only when the command is missing.
+APT_CMDS := node:nodejs npm:npm
 
-.PHONY: all deps apt-deps go-deps build run test test-short bench lint clean
+.PHONY: all deps apt-deps go-deps build run test test-short bench bench-go bench-run lint clean
 
 all: build
 
@@ -32,6 +35,9 @@ deps: apt-deps go-deps
 apt-deps:
 	@missing=""; for p in $(APT_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	for cp in $(APT_CMDS); do \
+		command -v $${cp%%:*} >/dev/null || missing="$$missing $${cp#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
@@ -64,8 +70,20 @@ test: deps
 test-short: go-deps
 	$(GO) test -short ./...
 
-bench: deps build
+# bench: Go benchmarks, then whole-process runs. Fragments add their own
+# targets to BENCH_EXTRA (e.g. comparisons with a peer in the same run).
+bench: deps build bench-go bench-run $(BENCH_EXTRA)
+
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The whole daemon playing the bundled scenario at 20x: wall time, CPU time
+# and peak memory of the process.
+bench-run: build
+	@rm -rf .cache/bench-run && mkdir -p .cache/bench-run
+	/usr/bin/time -f 'egated scenario run: %e s wall, %U s user, %S s sys, %M KB max RSS' \
+		./$(BIN)/egated --config deploy/sim/egate.yaml --scenario deploy/sim/scenario.yaml \
+		--state-dir .cache/bench-run --log-file .cache/bench-run/egated.log --speed 20 >/dev/null
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
