@@ -1,0 +1,40 @@
+// Package emrtd reads an eMRTD end to end over a chip.Transceiver: access
+// control (PACE, falling back to BAC), EF.COM, EF.SOD and the data groups
+// under secure messaging, parsing (DG1, DG2, DG14, DG15), active
+// authentication, and passive authentication.
+//
+// Who may import it: cmd/ (egatectl doc read, the lane daemon) and
+// integration tests. gate/ consumes its Result through the sensors
+// interfaces, not this package directly.
+//
+// # Sequence (ICAO 9303 Part 11 §4.2, Part 10 §3)
+//
+//  1. Read EF.CardAccess (011C) from the master file without protection.
+//     If it lists a PACEInfo this stack runs, run PACE with the CAN when one
+//     is given, else with the MRZ (§4.4), then select the eMRTD application
+//     (A0 00 00 02 47 10 01) inside secure messaging.
+//  2. Otherwise, or if PACE fails for any reason other than a removed card
+//     or a cancelled context, select the application and run BAC (§4.3).
+//     Result.AccessNote says why PACE was not used.
+//  3. Read EF.COM and EF.SOD, then DG14. When DG14 offers ECDH chip
+//     authentication on a NIST curve, run it (Part 11 §6.2,
+//     sensors/chip/ca) and prove it by re-reading EF.COM under the new
+//     keys; a chip that cannot continue is recorded as a failed CA (possible
+//     clone) and access control is run again so the read still completes.
+//  4. Read the other data groups EF.COM lists, except DG3 and DG4
+//     (fingerprints and irises need EAC terminal authentication, not
+//     built). DG1 and DG2 are required; an optional group that fails to
+//     read is reported, not fatal. DG1's zone is also parsed by
+//     sensors/mrz (Result.MRZ).
+//  5. Active authentication (§6.1) when DG15 is present: ECDSA keys are
+//     checked (the plain r||s signature over the 8-byte challenge, hash from
+//     DG14's ActiveAuthenticationInfo); RSA (ISO/IEC 9796-2) is reported as
+//     not checked.
+//  6. Passive authentication (sensors/chip/pa). Result.ChipResult maps
+//     everything onto sensors.ChipResult for the gate.
+//
+// # Privacy
+//
+// The logger passed in Opts sees protocol names, file identifiers, sizes
+// and timings only; never the MRZ, the document number or image bytes.
+package emrtd
