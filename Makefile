@@ -27,7 +27,17 @@ APT_CMDS := node:nodejs npm:npm
 
 all: build
 
+# Feature fragments: each adds its own targets, APT_PKGS, BENCH_EXTRA and
+# TEST_EXTRA.
 -include vision/models.mk
+-include sensors/mrz/mrz.mk
+-include sensors/chip/chip.mk
+-include mqtt/mqtt.mk
+-include cmd/internal/api/api.mk
+-include deploy/deploy.mk
+
+TEST_EXTRA += mrz-fuzz-short
+BENCH_EXTRA += mrz-bench
 
 # deps installs what is missing and nothing else; it is safe to run often.
 deps: apt-deps go-deps
@@ -61,11 +71,12 @@ run: deps build
 	./$(BIN)/egated --config deploy/sim/egate.yaml --scenario deploy/sim/scenario.yaml \
 		--state-dir ./run --log-file run/egated.log
 
-test: deps
+test: deps $(if $(wildcard vision/models.mk),models)
 	$(GO) vet ./...
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...
 	CGO_ENABLED=0 $(GO) test -short ./gate/... ./sensors/... ./mqtt/...
 	$(GO) test -short -race ./gate/... ./sensors/... ./cmd/internal/...
+	$(MAKE) --no-print-directory $(TEST_EXTRA)
 
 test-short: go-deps
 	$(GO) test -short ./...

@@ -6,7 +6,10 @@
 // scenario faster than real time and tests can be deterministic.
 package clock
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Clock is the time source.
 type Clock interface {
@@ -27,13 +30,27 @@ func (Real) Sleep(d time.Duration)                  { time.Sleep(d) }
 func (Real) NewTicker(d time.Duration) *time.Ticker { return time.NewTicker(d) }
 func (Real) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// Scaled runs Factor times faster than the wall clock, from the moment it
-// is made. Timestamps it returns advance Factor seconds per real second.
+// Scaled runs factor times faster than the wall clock, from the moment it
+// is made, for the simulated lane.
+//
+// A simulation shares its time between goroutines (door motors, input
+// polling, the state machine, scripted travellers). When the whole process
+// is descheduled for a while on a busy machine, plain scaled time would jump
+// ahead for everyone at once and whoever looked first would see the others
+// as late: a door would "time out" although its motor and switch simply had
+// no chance to run. Scaled therefore compresses stalls: between two readings
+// at most MaxStep of real time counts. Readings happen every few
+// milliseconds in a running simulation, so only stalls are affected.
 type Scaled struct {
 	factor float64
-	start  time.Time // wall time at creation
-	base   time.Time // scaled time at creation
+	mu     sync.Mutex
+	real   time.Time // wall time at the last reading
+	now    time.Time // scaled time at the last reading
 }
+
+// MaxStep is the most real time that counts between two readings of a
+// Scaled clock.
+const MaxStep = 25 * time.Millisecond
 
 // NewScaled returns a clock running factor times faster than real time.
 func NewScaled(factor float64) *Scaled {
@@ -41,10 +58,10 @@ func NewScaled(factor float64) *Scaled {
 		factor = 1
 	}
 	now := time.Now()
-	return &Scaled{factor: factor, start: now, base: now}
+	return &Scaled{factor: factor, real: now, now: now}
 }
 
-func (s *Scaled) real(d time.Duration) time.Duration {
+func (s *Scaled) toReal(d time.Duration) time.Duration {
 	r := time.Duration(float64(d) / s.factor)
 	if r <= 0 {
 		r = time.Microsecond
@@ -52,9 +69,22 @@ func (s *Scaled) real(d time.Duration) time.Duration {
 	return r
 }
 
+// Now returns the scaled time; it never goes backwards.
 func (s *Scaled) Now() time.Time {
-	return s.base.Add(time.Duration(float64(time.Since(s.start)) * s.factor))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := time.Now()
+	d := r.Sub(s.real)
+	if d > MaxStep {
+		d = MaxStep
+	}
+	if d > 0 {
+		s.now = s.now.Add(time.Duration(float64(d) * s.factor))
+		s.real = r
+	}
+	return s.now
 }
-func (s *Scaled) Sleep(d time.Duration)                  { time.Sleep(s.real(d)) }
-func (s *Scaled) NewTicker(d time.Duration) *time.Ticker { return time.NewTicker(s.real(d)) }
-func (s *Scaled) After(d time.Duration) <-chan time.Time { return time.After(s.real(d)) }
+
+func (s *Scaled) Sleep(d time.Duration)                  { time.Sleep(s.toReal(d)) }
+func (s *Scaled) NewTicker(d time.Duration) *time.Ticker { return time.NewTicker(s.toReal(d)) }
+func (s *Scaled) After(d time.Duration) <-chan time.Time { return time.After(s.toReal(d)) }

@@ -14,12 +14,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/egate/egate/gate"
+	"github.com/egate/egate/gate/policy"
 )
 
 // Version is the configuration format this build reads.
@@ -101,15 +103,98 @@ type Simulation struct {
 	Speed      float64  `yaml:"speed"` // simulated seconds per real second
 }
 
-// Policy is the document policy (first cut; see the README).
+// Policy is the decision policy; gate/policy applies it (see Rules) and
+// gate/policy/README-section.md describes every key.
 type Policy struct {
-	Version        string   `yaml:"version"`
-	DocumentTypes  []string `yaml:"document_types"`
-	IssuingStates  []string `yaml:"issuing_states"` // empty: any
-	MinAge         int      `yaml:"min_age"`        // younger travellers are referred to an officer
-	RequireChip    bool     `yaml:"require_chip"`
-	RequireMRZOK   bool     `yaml:"require_valid_mrz"`
-	ExpiryGraceDay int      `yaml:"expiry_grace_days"`
+	Version         string               `yaml:"version"`
+	DocumentTypes   []string             `yaml:"document_types"`
+	IssuingStates   []string             `yaml:"issuing_states"`    // empty: any
+	Nationalities   []string             `yaml:"nationalities"`     // empty: any
+	MinAge          int                  `yaml:"min_age"`           // younger travellers are referred to an officer (at least 18)
+	RequireChip     bool                 `yaml:"require_chip"`      // a chip read for every document type
+	ChipRequiredFor []string             `yaml:"chip_required_for"` // or for these document types only
+	RequireMRZOK    bool                 `yaml:"require_valid_mrz"`
+	ExpiryGraceDay  int                  `yaml:"expiry_grace_days"`
+	MinValidityDays int                  `yaml:"min_validity_days"`
+	ChipChecks      map[string]ChipCheck `yaml:"chip_checks"`    // passive_auth, chip_auth, active_auth
+	FaceThreshold   float64              `yaml:"face_threshold"` // largest descriptor distance accepted; 0: the verifier's own
+	Watchlist       WatchlistPolicy      `yaml:"watchlist"`
+	DuplicateUse    DuplicatePolicy      `yaml:"duplicate_use"`
+	Records         RecordsPolicy        `yaml:"records"`
+}
+
+// ChipCheck is what a chip check leads to: ignore, reject or refer.
+type ChipCheck struct {
+	Failed  string `yaml:"failed"`  // the check ran and failed
+	Missing string `yaml:"missing"` // the chip was read but the check did not run
+}
+
+// WatchlistPolicy configures the lost and stolen documents list.
+type WatchlistPolicy struct {
+	Enabled   bool     `yaml:"enabled"`
+	MaxAge    Duration `yaml:"max_age"`    // from the list's issue time
+	WhenStale string   `yaml:"when_stale"` // refer | out_of_service
+}
+
+// DuplicatePolicy configures duplicate-use detection.
+type DuplicatePolicy struct {
+	Window    Duration `yaml:"window"`     // 0: off
+	OpenLimit Duration `yaml:"open_limit"` // an unclosed passage counts as open this long
+}
+
+// RecordsPolicy configures the crossing records.
+type RecordsPolicy struct {
+	Direction string   `yaml:"direction"` // entry | exit; recorded and exported with each crossing
+	Retention Duration `yaml:"retention"` // records older than this are purged; 0: kept
+}
+
+// Rules is the policy in the form gate/policy applies.
+func (p Policy) Rules() policy.Policy {
+	r := policy.Policy{
+		Version: p.Version, DocumentTypes: p.DocumentTypes, IssuingStates: p.IssuingStates,
+		Nationalities: p.Nationalities, RequireValidMRZ: p.RequireMRZOK, MinAge: p.MinAge,
+		ExpiryGraceDays: p.ExpiryGraceDay, MinValidityDays: p.MinValidityDays,
+		ChipRequired: p.RequireChip, ChipRequiredTypes: p.ChipRequiredFor,
+		ChipChecks:    map[policy.Check]policy.CheckRule{},
+		FaceThreshold: p.FaceThreshold,
+		Watchlist: policy.WatchlistRule{Enabled: p.Watchlist.Enabled, MaxAge: p.Watchlist.MaxAge.D(),
+			WhenStale: policy.StaleAction(p.Watchlist.WhenStale)},
+		Duplicate: policy.DuplicateRule{Window: p.DuplicateUse.Window.D(), OpenLimit: p.DuplicateUse.OpenLimit.D()},
+	}
+	for name, c := range p.ChipChecks {
+		r.ChipChecks[policy.Check(name)] = policy.CheckRule{Failed: policy.Action(c.Failed), Missing: policy.Action(c.Missing)}
+	}
+	return r
+}
+
+// defaultChipChecks mirrors policy.DefaultChipChecks.
+func defaultChipChecks() map[string]ChipCheck {
+	m := map[string]ChipCheck{}
+	for c, r := range policy.DefaultChipChecks() {
+		m[string(c)] = ChipCheck{Failed: string(r.Failed), Missing: string(r.Missing)}
+	}
+	return m
+}
+
+// fillChipChecks gives checks the file left out, or half filled, their defaults.
+func (p *Policy) fillChipChecks() {
+	if p.ChipChecks == nil {
+		p.ChipChecks = map[string]ChipCheck{}
+	}
+	for name, d := range defaultChipChecks() {
+		c, ok := p.ChipChecks[name]
+		if !ok {
+			p.ChipChecks[name] = d
+			continue
+		}
+		if c.Failed == "" {
+			c.Failed = d.Failed
+		}
+		if c.Missing == "" {
+			c.Missing = d.Missing
+		}
+		p.ChipChecks[name] = c
+	}
 }
 
 // Pin names the config accepts, and whether a lane type needs them.
@@ -210,7 +295,11 @@ func Default() Config {
 		Devices:    Devices{Lane: "simulated", DocumentReader: "simulated", Camera: "simulated"},
 		GPIO:       GPIO{Poll: Duration(5 * time.Millisecond), Debounce: Duration(20 * time.Millisecond)},
 		Simulation: Simulation{DoorTravel: Duration(1500 * time.Millisecond), Speed: 1},
-		Policy:     Policy{Version: "default-1", DocumentTypes: []string{"P"}, MinAge: 18, RequireMRZOK: true},
+		Policy: Policy{Version: "default-1", DocumentTypes: []string{"P"}, MinAge: policy.MinorAge, RequireMRZOK: true,
+			ChipChecks:   defaultChipChecks(),
+			Watchlist:    WatchlistPolicy{MaxAge: Duration(24 * time.Hour), WhenStale: string(policy.StaleRefer)},
+			DuplicateUse: DuplicatePolicy{OpenLimit: Duration(policy.DefaultDuplicateOpenLimit)},
+		},
 	}
 }
 
@@ -261,6 +350,7 @@ func Parse(r io.Reader) (Config, error) {
 	if c.Policy.DocumentTypes == nil {
 		c.Policy.DocumentTypes = Default().Policy.DocumentTypes
 	}
+	c.Policy.fillChipChecks()
 	if err := c.validate(&root); err != nil {
 		return Config{}, err
 	}
@@ -387,27 +477,91 @@ func (c *Config) validate(root *yaml.Node) error {
 	if c.Simulation.Speed < 0.1 || c.Simulation.Speed > 50 {
 		return fieldErr(root, "simulation.speed", "must be between 0.1 and 50, got %v", c.Simulation.Speed)
 	}
-	if c.Policy.Version == "" {
+	return c.validatePolicy(root)
+}
+
+var actions = map[string]bool{"ignore": true, "reject": true, "refer": true}
+
+func (c *Config) validatePolicy(root *yaml.Node) error {
+	p := &c.Policy
+	if p.Version == "" {
 		return fieldErr(root, "policy.version", "must be set; every decision records it")
 	}
-	if len(c.Policy.DocumentTypes) == 0 {
+	if len(p.DocumentTypes) == 0 {
 		return fieldErr(root, "policy.document_types", "must list at least one document type")
 	}
-	for _, t := range c.Policy.DocumentTypes {
-		if !docTypeRe.MatchString(t) {
-			return fieldErr(root, "policy.document_types", "%q is not a document code (one or two letters A-Z)", t)
+	for _, l := range []struct {
+		key  string
+		list []string
+		re   *regexp.Regexp
+		what string
+	}{
+		{"policy.document_types", p.DocumentTypes, docTypeRe, "a document code (one or two letters A-Z)"},
+		{"policy.chip_required_for", p.ChipRequiredFor, docTypeRe, "a document code (one or two letters A-Z)"},
+		{"policy.issuing_states", p.IssuingStates, stateRe, "an ICAO 9303 state code"},
+		{"policy.nationalities", p.Nationalities, stateRe, "an ICAO 9303 state code"},
+	} {
+		for _, v := range l.list {
+			if !l.re.MatchString(v) {
+				return fieldErr(root, l.key, "%q is not %s", v, l.what)
+			}
 		}
 	}
-	for _, s := range c.Policy.IssuingStates {
-		if !stateRe.MatchString(s) {
-			return fieldErr(root, "policy.issuing_states", "%q is not an ICAO 9303 state code", s)
+	if p.MinAge < policy.MinorAge || p.MinAge > 30 {
+		return fieldErr(root, "policy.min_age", "must be between %d and 30, got %d (minors are always referred to an officer)", policy.MinorAge, p.MinAge)
+	}
+	if p.ExpiryGraceDay < 0 || p.ExpiryGraceDay > 365 {
+		return fieldErr(root, "policy.expiry_grace_days", "must be between 0 and 365, got %d", p.ExpiryGraceDay)
+	}
+	if p.MinValidityDays < 0 || p.MinValidityDays > 3650 {
+		return fieldErr(root, "policy.min_validity_days", "must be between 0 and 3650, got %d", p.MinValidityDays)
+	}
+	if p.ExpiryGraceDay > 0 && p.MinValidityDays > 0 {
+		return fieldErr(root, "policy.min_validity_days", "contradicts expiry_grace_days (one accepts expired documents, the other refuses ones about to expire): set one")
+	}
+	names := make([]string, 0, len(policy.Checks))
+	for _, ch := range policy.Checks {
+		names = append(names, string(ch))
+	}
+	for name, ch := range p.ChipChecks {
+		if !slices.Contains(names, name) {
+			return fieldErr(root, "policy.chip_checks."+name, "unknown chip check (known: %s)", strings.Join(names, ", "))
+		}
+		if !actions[ch.Failed] {
+			return fieldErr(root, "policy.chip_checks."+name+".failed", "must be ignore, reject or refer, got %q", ch.Failed)
+		}
+		if !actions[ch.Missing] {
+			return fieldErr(root, "policy.chip_checks."+name+".missing", "must be ignore, reject or refer, got %q", ch.Missing)
 		}
 	}
-	if c.Policy.MinAge < 0 || c.Policy.MinAge > 30 {
-		return fieldErr(root, "policy.min_age", "must be between 0 and 30, got %d", c.Policy.MinAge)
+	if p.FaceThreshold < 0 || p.FaceThreshold > 2 {
+		return fieldErr(root, "policy.face_threshold", "must be a descriptor distance between 0 (the verifier's own threshold) and 2, got %v", p.FaceThreshold)
 	}
-	if c.Policy.ExpiryGraceDay < 0 {
-		return fieldErr(root, "policy.expiry_grace_days", "must not be negative")
+	if p.Watchlist.Enabled {
+		if d := p.Watchlist.MaxAge.D(); d < time.Minute || d > 30*24*time.Hour {
+			return fieldErr(root, "policy.watchlist.max_age", "must be between 1m and 720h, got %v", d)
+		}
+	}
+	if p.Watchlist.WhenStale != string(policy.StaleRefer) && p.Watchlist.WhenStale != string(policy.StaleOutOfService) {
+		return fieldErr(root, "policy.watchlist.when_stale", "must be refer or out_of_service, got %q", p.Watchlist.WhenStale)
+	}
+	if d := p.DuplicateUse.Window.D(); d > 24*time.Hour {
+		return fieldErr(root, "policy.duplicate_use.window", "must be at most 24h (0 turns duplicate detection off), got %v", d)
+	}
+	if d := p.DuplicateUse.OpenLimit.D(); d < time.Minute || d > 24*time.Hour {
+		return fieldErr(root, "policy.duplicate_use.open_limit", "must be between 1m and 24h, got %v", d)
+	}
+	switch p.Records.Direction {
+	case "", "entry", "exit":
+	default:
+		return fieldErr(root, "policy.records.direction", "must be entry or exit, got %q", p.Records.Direction)
+	}
+	if d := p.Records.Retention.D(); d != 0 && d < 24*time.Hour {
+		return fieldErr(root, "policy.records.retention", "must be 0 (keep) or at least 24h, got %v", d)
+	}
+	// The policy package's own check, in case the two ever drift apart.
+	if err := p.Rules().Validate(); err != nil {
+		return fieldErr(root, "policy", "%v", err)
 	}
 	return nil
 }

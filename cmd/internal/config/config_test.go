@@ -4,8 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/egate/egate/gate/policy"
 )
 
 func TestExampleConfigsLoad(t *testing.T) {
@@ -82,6 +85,21 @@ func TestRejects(t *testing.T) {
 		{"bad doc type", minimal + "policy: {version: x, document_types: [passport]}\n", []string{"policy.document_types"}},
 		{"min age", minimal + "policy: {version: x, min_age: 99}\n", []string{"policy.min_age"}},
 		{"no policy version", minimal + "policy: {version: ''}\n", []string{"policy.version"}},
+		{"min age below 18", minimal + "policy: {version: x, min_age: 16}\n", []string{"line 4", "policy.min_age", "minors"}},
+		{"bad nationality", minimal + "policy:\n  version: x\n  nationalities: [UTO, utopia]\n", []string{"line 6", "policy.nationalities", "utopia"}},
+		{"bad chip type", minimal + "policy:\n  version: x\n  chip_required_for: [passport]\n", []string{"line 6", "policy.chip_required_for"}},
+		{"unknown chip check", minimal + "policy:\n  version: x\n  chip_checks:\n    terminal_auth: {failed: reject}\n", []string{"line 7", "policy.chip_checks.terminal_auth", "known: passive_auth"}},
+		{"bad chip action", minimal + "policy:\n  version: x\n  chip_checks:\n    active_auth:\n      failed: warn\n", []string{"line 8", "policy.chip_checks.active_auth.failed", "warn"}},
+		{"unknown chip key", minimal + "policy:\n  version: x\n  chip_checks:\n    active_auth: {fail: refer}\n", []string{"line 7", `"fail"`}},
+		{"grace and validity", minimal + "policy: {version: x, expiry_grace_days: 3, min_validity_days: 30}\n", []string{"policy.min_validity_days", "contradicts"}},
+		{"face threshold", minimal + "policy: {version: x, face_threshold: 7}\n", []string{"line 4", "policy.face_threshold"}},
+		{"watchlist max age", minimal + "policy:\n  version: x\n  watchlist: {enabled: true, max_age: 0s}\n", []string{"line 6", "policy.watchlist.max_age"}},
+		{"watchlist stale action", minimal + "policy:\n  version: x\n  watchlist:\n    enabled: true\n    when_stale: ignore\n", []string{"line 8", "policy.watchlist.when_stale"}},
+		{"watchlist unknown key", minimal + "policy:\n  version: x\n  watchlist: {enable: true}\n", []string{"line 6", `"enable"`}},
+		{"duplicate window", minimal + "policy:\n  version: x\n  duplicate_use: {window: 48h}\n", []string{"line 6", "policy.duplicate_use.window"}},
+		{"duplicate open limit", minimal + "policy:\n  version: x\n  duplicate_use: {window: 10m, open_limit: 0s}\n", []string{"policy.duplicate_use.open_limit"}},
+		{"direction", minimal + "policy:\n  version: x\n  records: {direction: north}\n", []string{"line 6", "policy.records.direction"}},
+		{"retention", minimal + "policy:\n  version: x\n  records: {retention: 1h}\n", []string{"line 6", "policy.records.retention"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,6 +156,62 @@ func TestGPIOConfigValid(t *testing.T) {
 	y = strings.Replace(minimal, "two-step", "one-step", 1) + "devices: {lane: gpio}\ngpio:\n  pins:\n" + b.String()
 	if _, err := Parse(strings.NewReader(y)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPolicyRules(t *testing.T) {
+	// The defaults, as the deployed configurations have them, validate.
+	c, err := Parse(strings.NewReader(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Policy.Rules()
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if r.Watchlist.Enabled || r.Duplicate.Window != 0 || r.ChipChecks[policy.CheckPA] != (policy.CheckRule{Failed: policy.Reject, Missing: policy.Reject}) {
+		t.Fatalf("defaults %+v", r)
+	}
+	full := minimal + `policy:
+  version: "2026-11-b"
+  document_types: [P, I]
+  issuing_states: [UTO, D]
+  nationalities: [UTO]
+  min_age: 21
+  require_chip: false
+  chip_required_for: [P]
+  require_valid_mrz: true
+  min_validity_days: 30
+  chip_checks:
+    passive_auth: {failed: refer}
+    active_auth: {failed: ignore, missing: ignore}
+  face_threshold: 0.55
+  watchlist: {enabled: true, max_age: 12h, when_stale: out_of_service}
+  duplicate_use: {window: 15m, open_limit: 30m}
+  records: {direction: entry, retention: 2160h}
+`
+	c, err = Parse(strings.NewReader(full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = c.Policy.Rules()
+	want := policy.Policy{
+		Version: "2026-11-b", DocumentTypes: []string{"P", "I"}, IssuingStates: []string{"UTO", "D"}, Nationalities: []string{"UTO"},
+		RequireValidMRZ: true, MinAge: 21, MinValidityDays: 30, ChipRequiredTypes: []string{"P"},
+		ChipChecks: map[policy.Check]policy.CheckRule{
+			policy.CheckPA: {Failed: policy.Refer, Missing: policy.Reject}, // missing keeps its default
+			policy.CheckCA: {Failed: policy.Refer, Missing: policy.Ignore},
+			policy.CheckAA: {Failed: policy.Ignore, Missing: policy.Ignore},
+		},
+		FaceThreshold: 0.55,
+		Watchlist:     policy.WatchlistRule{Enabled: true, MaxAge: 12 * time.Hour, WhenStale: policy.StaleOutOfService},
+		Duplicate:     policy.DuplicateRule{Window: 15 * time.Minute, OpenLimit: 30 * time.Minute},
+	}
+	if !reflect.DeepEqual(r, want) {
+		t.Fatalf("rules\n got %+v\nwant %+v", r, want)
+	}
+	if c.Policy.Records.Direction != "entry" || c.Policy.Records.Retention.D() != 90*24*time.Hour {
+		t.Fatalf("records %+v", c.Policy.Records)
 	}
 }
 

@@ -24,8 +24,10 @@ import (
 	"github.com/egate/egate/cmd/internal/config"
 	"github.com/egate/egate/gate"
 	"github.com/egate/egate/gate/clock"
+	"github.com/egate/egate/gate/policy"
 	"github.com/egate/egate/gate/store"
 	"github.com/egate/egate/sensors"
+	"github.com/egate/egate/sensors/mrz"
 )
 
 // FaceVerifier compares the live face with the document portrait. The
@@ -177,7 +179,15 @@ loop:
 			ev = gate.DeviceFault{Device: "lane", Detail: err.Error()}
 			runErr = err
 		case ev = <-dm.events:
-		case r := <-reads:
+		case r, ok := <-reads:
+			if !ok {
+				// The reader stopped for good (halted, or end of its input).
+				dm.log.Warn("document reader stopped")
+				reads = nil
+				dm.apply(faceCtx, dm.m.Handle(dm.d.Clock.Now(), gate.DeviceFault{Device: "document_reader", Detail: "reader stopped"}))
+				dm.snapshot()
+				continue
+			}
 			dm.onRead(faceCtx, r)
 			continue
 		case req := <-dm.cmds:
@@ -285,11 +295,21 @@ func (dm *Daemon) onRead(ctx context.Context, r sensors.DocumentRead) {
 		return
 	}
 	var res gate.DocResult
-	if r.Err != nil {
+	switch {
+	case r.Err != nil && r.Doc.Type == "":
+		// Nothing usable: the error never holds zone content.
 		dm.log.Warn("document unreadable", "passage", pid, "err", r.Err)
 		res = gate.DocResult{Reasons: []string{"document.unreadable"}}
-	} else {
-		res = CheckDocument(dm.d.Config.Policy, dm.d.Key, r.Doc, now)
+	case r.Err != nil && !errors.Is(r.Err, mrz.ErrCheckDigit) && !errors.Is(r.Err, mrz.ErrDate) && !errors.Is(r.Err, mrz.ErrField) && !errors.Is(r.Err, mrz.ErrCharset):
+		dm.log.Warn("document read failed", "passage", pid, "err", r.Err)
+		res = gate.DocResult{Reasons: []string{"document.unreadable"}}
+	default:
+		// A zone that broke a rule is checked too: the policy refuses it
+		// with its reason (document.mrz_invalid).
+		if r.Err != nil {
+			r.Doc.MRZValid = false
+		}
+		res = dm.checkDocument(pid, r.Doc, now)
 		if res.OK {
 			dm.docs[pid] = r.Doc
 		}
@@ -375,7 +395,7 @@ func (dm *Daemon) record(ctx context.Context, at time.Time, kind string, detail 
 	if dm.d.Telemetry != nil {
 		dm.d.Telemetry.Publish(kind, at, detail)
 	}
-	if err := dm.d.Store.RecordEvent(context.WithoutCancel(ctx), store.Event{At: at, Lane: dm.d.Config.Lane.ID, Kind: kind, Detail: detail}); err != nil {
+	if err := dm.d.Store.RecordEventChained(context.WithoutCancel(ctx), store.Event{At: at, Lane: dm.d.Config.Lane.ID, Kind: kind, Detail: detail}); err != nil {
 		dm.log.Error("recording event", "err", err)
 	}
 }
@@ -396,7 +416,9 @@ func (dm *Daemon) recordPassage(p gate.Passage) {
 		s := p.Face.Score
 		rec.FaceScore = &s
 	}
-	if _, err := dm.d.Store.RecordPassage(context.Background(), rec); err != nil {
+	// The decision, its audit entry and the document use's closing commit together.
+	dec := store.Decision{Passage: rec, Direction: dm.d.Config.Policy.Records.Direction}
+	if _, err := dm.d.Store.RecordDecision(context.Background(), dec); err != nil {
 		dm.log.Error("recording passage", "passage", p.ID, "err", err)
 	}
 	if dm.d.Telemetry != nil {
@@ -414,50 +436,53 @@ func (dm *Daemon) recordPassage(p gate.Passage) {
 	}
 }
 
-// CheckDocument applies the document policy: MRZ validity, eligible types and
-// states, expiry, chip, minimum age. The result holds the keyed HMAC of the
-// document, never its number.
-func CheckDocument(p config.Policy, key []byte, doc sensors.Document, now time.Time) gate.DocResult {
-	r := gate.DocResult{
-		DocRef:       gate.DocRef(key, doc.IssuingState, doc.Type, doc.Number),
-		DocType:      doc.Type,
-		IssuingState: doc.IssuingState,
-		Nationality:  doc.Nationality,
-		AgeBand:      ageBand(doc.BirthDate, now),
-	}
-	var reasons []string
-	if p.RequireMRZOK && !doc.MRZValid {
-		reasons = append(reasons, "document.mrz_invalid")
-	}
-	if !contains(p.DocumentTypes, firstLetter(doc.Type)) && !contains(p.DocumentTypes, doc.Type) {
-		reasons = append(reasons, "document.type_not_eligible")
-	}
-	if len(p.IssuingStates) > 0 && !contains(p.IssuingStates, doc.IssuingState) {
-		reasons = append(reasons, "document.state_not_eligible")
-	}
-	if doc.ExpiryDate.IsZero() || now.After(doc.ExpiryDate.AddDate(0, 0, 1+p.ExpiryGraceDay)) {
-		reasons = append(reasons, "document.expired")
-	}
-	if p.RequireChip && doc.Chip == nil {
-		reasons = append(reasons, "chip.not_read")
-	}
-	if doc.Chip != nil {
-		for name, ok := range doc.Chip.Checks {
-			if !ok {
-				reasons = append(reasons, "chip."+name+"_failed")
-			}
+// checkDocument gathers what the policy needs beyond the document itself
+// (the watchlist look-up, earlier uses of the document on this lane), opens
+// this passage's use of the document, and applies the policy. A failed
+// look-up is reported to the policy, which refers (fail closed). A stale
+// watchlist under when_stale: out_of_service also reports a watchlist
+// fault, which takes the lane out of service.
+func (dm *Daemon) checkDocument(pid uint64, doc sensors.Document, now time.Time) gate.DocResult {
+	ctx := context.Background()
+	rules := dm.d.Config.Policy.Rules()
+	ref := gate.DocRef(dm.d.Key, doc.IssuingState, doc.Type, doc.Number)
+	var f policy.Facts
+	if rules.Watchlist.Enabled {
+		hit, st, err := dm.d.Store.WatchlistLookup(ctx, ref)
+		if err != nil {
+			dm.log.Error("watchlist look-up failed", "passage", pid, "err", err)
+			f.Watchlist.Unavailable = true
+		}
+		f.Watchlist.Hit, f.Watchlist.Status = hit, st
+		if stale, why := policy.Stale(rules, st, now); err == nil && stale && rules.Watchlist.WhenStale == policy.StaleOutOfService {
+			dm.log.Error("watchlist stale: lane out of service", "reason", why, "version", st.Version, "issued", st.IssuedAt)
+			dm.enqueue(gate.DeviceFault{Device: "watchlist", Detail: why})
 		}
 	}
-	if len(reasons) > 0 {
-		r.Reasons = reasons
-		return r
+	prior, err := dm.d.Store.OpenDocUse(ctx, dm.d.Config.Lane.ID, pid, ref, now)
+	if err != nil {
+		dm.log.Error("recording document use failed", "passage", pid, "err", err)
+		prior.Unavailable = true
 	}
-	if age(doc.BirthDate, now) < p.MinAge {
-		// Minors always see an officer (child-trafficking safeguard).
-		r.Refer, r.Reasons = true, []string{"traveller.minor"}
-		return r
+	f.Prior = prior
+	return CheckDocument(dm.d.Config.Policy, dm.d.Key, doc, now, f)
+}
+
+// CheckDocument applies the decision policy (gate/policy) to a document
+// and what is known about it. The result holds the keyed HMAC of the
+// document, never its number, and an age band, never the birth date.
+func CheckDocument(p config.Policy, key []byte, doc sensors.Document, now time.Time, f policy.Facts) gate.DocResult {
+	pd := policy.Document{
+		Type: doc.Type, IssuingState: doc.IssuingState, Nationality: doc.Nationality,
+		BirthDate: doc.BirthDate, ExpiryDate: doc.ExpiryDate, MRZValid: doc.MRZValid, ChipRead: doc.Chip != nil,
 	}
-	r.OK = true
+	if doc.Chip != nil {
+		pd.ChipChecks = doc.Chip.Checks
+	}
+	r := policy.Evaluate(p.Rules(), pd, f, now).DocResult()
+	r.DocRef = gate.DocRef(key, doc.IssuingState, doc.Type, doc.Number)
+	r.DocType, r.IssuingState, r.Nationality = doc.Type, doc.IssuingState, doc.Nationality
+	r.AgeBand = policy.AgeBand(doc.BirthDate, now)
 	return r
 }
 
@@ -466,51 +491,6 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func firstLetter(s string) string {
-	if s == "" {
-		return ""
-	}
-	return s[:1]
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func age(birth, now time.Time) int {
-	if birth.IsZero() {
-		return 0
-	}
-	y := now.Year() - birth.Year()
-	if now.Month() < birth.Month() || now.Month() == birth.Month() && now.Day() < birth.Day() {
-		y--
-	}
-	return y
-}
-
-// ageBand reports an age band for statistics, never the birth date.
-func ageBand(birth, now time.Time) string {
-	a := age(birth, now)
-	switch {
-	case birth.IsZero():
-		return ""
-	case a < 18:
-		return "0-17"
-	case a < 30:
-		return "18-29"
-	case a < 50:
-		return "30-49"
-	case a < 65:
-		return "50-64"
-	}
-	return "65+"
 }
 
 // String describes a daemon for logs.

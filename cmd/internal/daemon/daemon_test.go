@@ -10,6 +10,7 @@ import (
 	"github.com/egate/egate/cmd/internal/lanes"
 	"github.com/egate/egate/gate"
 	"github.com/egate/egate/gate/clock"
+	"github.com/egate/egate/gate/policy"
 	"github.com/egate/egate/gate/store"
 	"github.com/egate/egate/sensors"
 	"github.com/egate/egate/sensors/simlane"
@@ -185,7 +186,7 @@ func TestCheckDocument(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := base
 			tc.mod(&d)
-			r := CheckDocument(pol, key, d, now)
+			r := CheckDocument(pol, key, d, now, policy.Facts{})
 			if r.OK != tc.ok || r.Refer != tc.refer {
 				t.Fatalf("ok=%v refer=%v reasons=%v", r.OK, r.Refer, r.Reasons)
 			}

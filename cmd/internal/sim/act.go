@@ -36,7 +36,11 @@ func (p *Player) act(ctx context.Context, t Traveller, body *simlane.Body, n int
 		}
 	}
 	p.Clock.Sleep(walk)
-	p.Reader.Present(p.document(n, t))
+	read, err := p.document(n, t)
+	if err != nil {
+		return err
+	}
+	p.Reader.Present(read)
 
 	if t.Behaviour == "walks_away" {
 		if !two {

@@ -12,6 +12,7 @@ import (
 	"github.com/egate/egate/gate"
 	"github.com/egate/egate/gate/clock"
 	"github.com/egate/egate/sensors"
+	"github.com/egate/egate/sensors/mrz"
 	"github.com/egate/egate/sensors/simlane"
 )
 
@@ -26,7 +27,7 @@ func (r *Reader) Documents() <-chan sensors.DocumentRead { return r.ch }
 func (r *Reader) String() string                         { return "simulated document reader" }
 
 // Present places a document on the reader.
-func (r *Reader) Present(d sensors.Document) { r.ch <- sensors.DocumentRead{Doc: d} }
+func (r *Reader) Present(d sensors.DocumentRead) { r.ch <- d }
 
 // Faces is the simulated face step: the "portrait" the simulated chip hands
 // over names the traveller, and the scripted score is returned after the
@@ -216,14 +217,30 @@ func (p *Player) walk(ctx context.Context, b *simlane.Body, zones ...simlane.Zon
 	return ctx.Err()
 }
 
-func (p *Player) document(n int, t Traveller) sensors.Document {
+// document prints the traveller's document as a TD3 machine readable zone
+// and reads it back with the real MRZ parser, as a reader in the field
+// would; the simulated chip adds its results and a portrait token.
+func (p *Player) document(n int, t Traveller) (sensors.DocumentRead, error) {
 	birth, _ := time.Parse(time.DateOnly, t.Document.Birth)
 	expiry, _ := time.Parse(time.DateOnly, t.Document.Expiry)
-	d := sensors.Document{
+	printed := sensors.Document{
 		Type: t.Document.Type, IssuingState: t.Document.IssuingState, Number: t.Document.Number,
 		Nationality: t.Document.Nationality, Surname: t.Document.Surname, GivenNames: t.Document.GivenNames,
-		Sex: t.Document.Sex, BirthDate: birth, ExpiryDate: expiry, MRZValid: t.Document.MRZValid == nil || *t.Document.MRZValid,
+		Sex: t.Document.Sex, BirthDate: birth, ExpiryDate: expiry,
 	}
+	f := mrz.FieldsOf(printed, mrz.TD3)
+	if t.Document.MRZValid != nil && !*t.Document.MRZValid {
+		f.Corrupt = []mrz.Field{mrz.FieldDocumentNumber}
+	}
+	lines, err := mrz.Build(f)
+	if err != nil {
+		return sensors.DocumentRead{}, fmt.Errorf("traveller %d: cannot print the zone: %w", n, err)
+	}
+	zone, perr := mrz.Parse(lines, &mrz.Options{Today: p.Clock.Now()})
+	if zone == nil {
+		return sensors.DocumentRead{Err: perr}, nil
+	}
+	d := zone.Document()
 	if t.Document.Chip == nil || *t.Document.Chip {
 		token := "sim-portrait:" + strconv.Itoa(n)
 		p.Faces.set(token, t.Face)
@@ -233,7 +250,7 @@ func (p *Player) document(n int, t Traveller) sensors.Document {
 		}
 		d.Chip = &sensors.ChipResult{Access: "PACE", Checks: checks, Portrait: []byte(token)}
 	}
-	return d
+	return sensors.DocumentRead{Doc: d, Err: perr}, nil
 }
 
 // one plays one traveller and waits for the lane's record of the passage.
