@@ -29,6 +29,7 @@ import (
 	"github.com/egate/egate/cmd/internal/sim"
 	"github.com/egate/egate/gate/clock"
 	"github.com/egate/egate/gate/store"
+	"github.com/egate/egate/mqtt"
 	"github.com/egate/egate/sensors"
 )
 
@@ -163,9 +164,36 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	var _ sensors.Lane = deps.Lane
 
+	var mq *mqtt.Client
+	if c.MQTT != nil {
+		o := *c.MQTT
+		o.Site, o.Lane = c.Lane.Site, c.Lane.ID
+		o.Versions = map[string]string{"egated": version, "policy": c.Policy.Version}
+		if mq, err = mqtt.New(o, st, nil, log); err != nil {
+			return err
+		}
+		deps.Telemetry = mq
+	}
+
 	d, err := daemon.New(deps)
 	if err != nil {
 		return err
+	}
+	if mq != nil {
+		if err := mq.SetLane(d); err != nil {
+			return err
+		}
+		mqCtx, stopMQ := context.WithCancel(context.Background())
+		go mq.Run(mqCtx)
+		defer func() {
+			// After the lane has stopped: its last events are queued, then
+			// the broker hears the lane go offline.
+			stopMQ()
+			select {
+			case <-mq.Done():
+			case <-time.After(mqtt.ShutdownBound):
+			}
+		}()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

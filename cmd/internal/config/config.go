@@ -22,6 +22,7 @@ import (
 
 	"github.com/egate/egate/gate"
 	"github.com/egate/egate/gate/policy"
+	"github.com/egate/egate/mqtt"
 )
 
 // Version is the configuration format this build reads.
@@ -43,6 +44,9 @@ type Config struct {
 	GPIO       GPIO       `yaml:"gpio"`
 	Simulation Simulation `yaml:"simulation"`
 	Policy     Policy     `yaml:"policy"`
+	// MQTT connects the lane to the control room's broker; absent: no MQTT
+	// (telemetry is not queued either).
+	MQTT *mqtt.Opts `yaml:"mqtt"`
 }
 
 // Lane identifies the lane.
@@ -418,6 +422,13 @@ var (
 func (c *Config) validate(root *yaml.Node) error {
 	if c.Version == 0 {
 		return errors.New("config: version: missing; the first line should be \"version: 1\"")
+	}
+	if c.MQTT != nil {
+		o := *c.MQTT
+		o.Site, o.Lane = c.Lane.Site, c.Lane.ID
+		if err := o.Validate(); err != nil {
+			return fieldErr(root, "mqtt", "%v", err)
+		}
 	}
 	if c.Version != Version {
 		return fieldErr(root, "version", "must be %d (this build reads version %d), got %d", Version, Version, c.Version)
