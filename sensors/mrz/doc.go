@@ -2,9 +2,10 @@
 // travel documents: passports, identity cards, other official travel
 // documents and visas.
 //
-// Any package may import it: it is pure Go (standard library only, no
-// cgo), does no I/O and never logs. The gate's document check, the MRZ
-// readers under sensors/ and `egatectl mrz` use it.
+// Any package may import it: it is pure Go (no cgo; the standard library
+// and the plain types of the parent package sensors, which brings in the
+// gate's event types), does no I/O and never logs. The gate's document
+// check, the MRZ readers under sensors/ and `egatectl mrz` use it.
 //
 // # Formats
 //
@@ -132,6 +133,34 @@
 // derivation for BAC and the PACE MRZ password). It needs only those
 // three check digits to hold. KeyFromFields builds the same string from
 // values typed in by hand.
+//
+// # Documents
+//
+// MRZ.Document gives the zone as the gate's sensors.Document: document
+// code, states, full document number, names, sex (M, F or X) and the two
+// dates as midnight UTC (zero when not wholly known), with MRZValid set
+// only for a valid zone. The readers in sensors/mrzreader deliver it.
+//
+// # Building zones
+//
+// Build writes the zone of any format from Fields, computing every check
+// digit, for tests and the simulated lane: long TD1/TD2 numbers overflow
+// into the optional data with their check digit computed with or without
+// the filler (Fields.LongNumberWithFiller), an empty TD3 personal number
+// gets 0 or < (Fields.FillerCheck), and Fields.Corrupt prints chosen check
+// digits wrong, each breaking only its own check. MRZ.Fields is the
+// inverse: for a valid zone Build(m.Fields()) gives m.Lines back.
+// FieldsOf makes Fields from a sensors.Document. The round trip is fuzzed
+// (FuzzBuildRoundTrip).
+//
+// # Corpus
+//
+// testdata/corpus.jsonl holds zones of every format, valid and invalid,
+// each labelled with what a correct parser reports; TestCorpus keeps it
+// in step with its generator in corpus_test.go (-update rewrites it) and
+// checks this package against every label, BenchmarkParseCorpus parses
+// it, and `make mrz-bench` (sensors/mrz/bench) compares this package with
+// the npm package mrz on it.
 //
 // # Personal data
 //

@@ -45,3 +45,29 @@ func ExampleMRZ_Key() {
 	fmt.Println(key, err)
 	// Output: D23145890774081221204159 <nil>
 }
+
+func ExampleBuild() {
+	lines, err := mrz.Build(mrz.Fields{
+		Format: mrz.TD1, IssuingState: "UTO", DocumentNumber: "D23145890734", // long: overflows
+		BirthDate: "340712", Sex: "M", ExpiryDate: "950712", Nationality: "UTO",
+		Surname: "STEVENSON", GivenNames: "PETER JOHN",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	// A zone with a wrong composite check digit, for a test.
+	bad, _ := mrz.Build(mrz.Fields{Format: mrz.TD3, IssuingState: "UTO", DocumentNumber: "L898902C3",
+		BirthDate: "740812", Sex: "F", ExpiryDate: "120415", Nationality: "UTO", Surname: "ERIKSSON",
+		Corrupt: []mrz.Field{mrz.FieldComposite}})
+	_, err = mrz.Parse(bad, nil)
+	fmt.Println(err)
+	// Output:
+	// I<UTOD23145890<7349<<<<<<<<<<<
+	// 3407127M9507122UTO<<<<<<<<<<<2
+	// STEVENSON<<PETER<JOHN<<<<<<<<<
+	// mrz: composite: check digit is 1 but the data gives 8 (ICAO 9303 Part 3 §4.9)
+}

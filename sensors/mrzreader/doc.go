@@ -4,8 +4,10 @@
 // the zone with a blank line.
 //
 // Any part of the firmware that needs documents may import it; it imports
-// only sensors/mrz and the standard library (no cgo). The gate itself
-// should depend on a small interface in sensors/, not on this package.
+// sensors/mrz, the parent sensors package (sensors.DocumentRead), the
+// gate's event types and clock, and the standard library (no cgo). The
+// gate itself depends on sensors.DocumentReader, not on this package; cmd/
+// wires a Device in.
 //
 // # Protocol
 //
@@ -26,23 +28,50 @@
 // Each complete frame is parsed with sensors/mrz (Opts.Parse) and
 // delivered as a KindZone Event.
 //
-// # Devices
+// # Readers and devices
 //
-// Open opens a tty (e.g. /dev/ttyACM0), sets raw 8N1 at Opts.Baud with
-// termios through the standard library (Linux; other platforms get
-// ErrUnsupported so the package still builds on laptops), and reads until
-// the ctx ends, Halt is called, or the device fails. New runs the same
-// loop over any io.ReadCloser: a keyboard wedge's stdin or a replayed
-// capture. When the device is unplugged the read fails, Events is closed,
-// and Err returns the read error (ErrClosed after Halt or ctx). Halt
-// relies on Close interrupting a blocked Read, which holds for ttys and
-// pipes opened through os.
+// Reader runs the framer over one open port until it fails: Open opens a
+// tty (e.g. /dev/ttyACM0), sets raw 8N1 at Opts.Baud with termios through
+// the standard library (Linux; other platforms get ErrUnsupported so the
+// package still builds on laptops), and reads until the ctx ends, Halt is
+// called, or the device fails; New runs the same loop over any
+// io.ReadCloser. Halt relies on Close interrupting a blocked Read, which
+// holds for ttys, pipes and event devices opened through os.
+//
+// Device is what the lane uses: a sensors.DocumentReader that survives
+// unplugging. It opens its port with an Opener (Serial, Evdev, Stdin),
+// runs a Reader on it and delivers each zone as a sensors.DocumentRead:
+// the document (mrz.MRZ.Document) and, for an invalid or unreadable zone,
+// an error wrapping the mrz.Errors (field and rule), mrz.ErrGeometry or
+// ErrFrame, never zone text. When the port fails (unplugged: EIO or end
+// of input) or cannot be opened, the Device reports a fault and reopens
+// it with exponential backoff (Opts.RetryMin up to Opts.RetryMax, on an
+// injectable clock) until it works again, then reports the recovery.
+// Health gives the current state; Opts.OnHealth is called on each change
+// and HealthEvent turns that into gate.DeviceFault or gate.DeviceRecovered
+// for DeviceName ("document_reader"). A device missing at start is a
+// fault, not an error: NewDevice fails only on bad options. Use stable
+// paths (/dev/serial/by-id/..., /dev/input/by-id/...): after a replug the
+// kernel may number the device differently.
+//
+// # Keyboard wedges
+//
+// A reader that types the zone as a keyboard is read either from its
+// evdev node (Evdev, Linux, standard library only: the node is grabbed
+// with EVIOCGRAB so the keystrokes reach nothing else, and key events are
+// translated with a US layout, < from Shift+comma or the ISO key) or from
+// stdin (Stdin, a console; one shot, end of input stops the Device).
+// Wedges type no blank line: use FrameEnd EndGeometry. Keyboard layouts
+// other than US, and Caps Lock already on when the node is opened, are
+// not handled; Opts.Parse.FoldCase accepts lower case where that matters.
 //
 // # Not yet
 //
-// Replug recovery (reopening the device and a health state for the gate),
-// the evdev keyboard-wedge reader and the simulated reader for `make run`
-// are not in this package yet.
+// Present and removed markers are reported by Reader but not passed on
+// by Device (sensors.DocumentReader has no place for them). The simulated
+// reader for make run still hands sensors.Document values over directly
+// (cmd/internal/sim); mrz.Build and mrz.FieldsOf can route it through
+// real zones.
 //
 // # Personal data
 //

@@ -32,7 +32,7 @@ func ioctl(fd uintptr, req uintptr, arg unsafe.Pointer) error {
 func openSerial(path string, baud int) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("mrzreader: open %s: %w", path, err)
+		return nil, fmt.Errorf("mrzreader: %w", err) // the PathError names the device
 	}
 	if err := makeRaw(f, baud); err != nil {
 		f.Close()
