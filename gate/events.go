@@ -207,6 +207,7 @@ const (
 	AlarmIntrusion    AlarmKind = "intrusion" // presence in an idle lane
 	AlarmReferral     AlarmKind = "referral_timeout"
 	AlarmWatchlistHit AlarmKind = "watchlist_hit"
+	AlarmDuplicateUse AlarmKind = "duplicate_use" // the same document again too soon
 )
 
 // Passage is the record of one traveller's attempt, from document to exit.

@@ -169,6 +169,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		o := *c.MQTT
 		o.Site, o.Lane = c.Lane.Site, c.Lane.ID
 		o.Versions = map[string]string{"egated": version, "policy": c.Policy.Version}
+		o.Watchlist = store.DeltaFeed{Store: st, Key: key}
 		if mq, err = mqtt.New(o, st, nil, log); err != nil {
 			return err
 		}

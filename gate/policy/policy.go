@@ -15,7 +15,7 @@ import (
 // AlarmDuplicateUse is raised when a document is used again too soon.
 //
 // TODO(lead): move next to the other AlarmKinds in gate/events.go.
-const AlarmDuplicateUse gate.AlarmKind = "duplicate_use"
+const AlarmDuplicateUse = gate.AlarmDuplicateUse
 
 // MinorAge is the age below which a traveller is always referred.
 const MinorAge = 18

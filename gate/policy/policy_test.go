@@ -80,9 +80,13 @@ func TestEvaluate(t *testing.T) {
 		// Chip.
 		{name: "chip not read", doc: func(d *Document) { d.ChipRead, d.ChipChecks = false, nil }, want: Rejected, reasons: []string{ReasonChipNotRead}},
 		{name: "chip optional", pol: func(p *Policy) { p.ChipRequired = false }, doc: func(d *Document) { d.ChipRead = false }, want: Eligible},
-		{name: "chip required for passports only: passport", pol: func(p *Policy) { p.ChipRequired, p.ChipRequiredTypes, p.DocumentTypes = false, []string{"P"}, []string{"P", "I"} },
+		{name: "chip required for passports only: passport", pol: func(p *Policy) {
+			p.ChipRequired, p.ChipRequiredTypes, p.DocumentTypes = false, []string{"P"}, []string{"P", "I"}
+		},
 			doc: func(d *Document) { d.ChipRead = false }, want: Rejected, reasons: []string{ReasonChipNotRead}},
-		{name: "chip required for passports only: id card", pol: func(p *Policy) { p.ChipRequired, p.ChipRequiredTypes, p.DocumentTypes = false, []string{"P"}, []string{"P", "I"} },
+		{name: "chip required for passports only: id card", pol: func(p *Policy) {
+			p.ChipRequired, p.ChipRequiredTypes, p.DocumentTypes = false, []string{"P"}, []string{"P", "I"}
+		},
 			doc: func(d *Document) { d.Type, d.ChipRead = "ID", false }, want: Eligible},
 		{name: "PA failed", doc: func(d *Document) { d.ChipChecks["passive_auth"] = false }, want: Rejected, reasons: []string{"chip.passive_auth_failed"}},
 		{name: "PA missing", doc: func(d *Document) { delete(d.ChipChecks, "passive_auth") }, want: Rejected, reasons: []string{"chip.passive_auth_missing"}},

@@ -77,7 +77,9 @@ type Daemon struct {
 	status   gate.Status
 	docs     map[uint64]sensors.Document // documents awaiting the face step, by passage; cleared at passage end
 	lastLoop time.Time
-	ready    chan struct{}
+	// watchlistFault: a stale-list fault has been reported (loop only).
+	watchlistFault bool
+	ready          chan struct{}
 }
 
 type cmdReq struct {
@@ -166,6 +168,9 @@ func (dm *Daemon) Run(ctx context.Context) error {
 
 	tick := dm.d.Clock.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
+	freshness := dm.d.Clock.NewTicker(WatchlistCheckEvery)
+	defer freshness.Stop()
+	dm.checkWatchlist(faceCtx)
 	var runErr error
 loop:
 	for {
@@ -199,6 +204,9 @@ loop:
 			}
 			dm.apply(faceCtx, acts)
 			dm.snapshot()
+			continue
+		case <-freshness.C:
+			dm.checkWatchlist(faceCtx)
 			continue
 		case <-tick.C:
 			// Device events that are already waiting happened before this
@@ -242,6 +250,41 @@ func (dm *Daemon) drainEvents(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// WatchlistCheckEvery is how often the daemon checks that the watchlist is
+// fresh enough for the policy.
+const WatchlistCheckEvery = 30 * time.Second
+
+// checkWatchlist applies the stale-list rule to the lane itself: under
+// when_stale: out_of_service a missing or stale list is a "watchlist"
+// device fault (the lane goes out of service), and a fresh list recovers
+// the fault, so after a delta or a bulk load the control room can put the
+// lane back in service without a restart.
+func (dm *Daemon) checkWatchlist(ctx context.Context) {
+	rules := dm.d.Config.Policy.Rules()
+	if !rules.Watchlist.Enabled || rules.Watchlist.WhenStale != policy.StaleOutOfService {
+		return
+	}
+	st, err := dm.d.Store.WatchlistStatus(ctx)
+	if err != nil {
+		dm.log.Error("watchlist status", "err", err)
+		return
+	}
+	now := dm.d.Clock.Now()
+	stale, why := policy.Stale(rules, st, now)
+	var ev gate.Event
+	switch {
+	case stale && !dm.watchlistFault:
+		ev = gate.DeviceFault{Device: "watchlist", Detail: why}
+	case !stale && dm.watchlistFault:
+		ev = gate.DeviceRecovered{Device: "watchlist"}
+	default:
+		return
+	}
+	dm.watchlistFault = stale
+	dm.apply(ctx, dm.m.Handle(now, ev))
+	dm.snapshot()
 }
 
 // watchdog pets systemd's watchdog while the main loop is turning.
@@ -384,6 +427,8 @@ func (dm *Daemon) startFace(ctx context.Context, pid uint64) {
 			}
 			res = r
 		}
+		// The policy's face threshold has the last word.
+		res = policy.Face(dm.d.Config.Policy.Rules(), res)
 		select {
 		case dm.events <- gate.FaceVerified{Passage: pid, Result: res}:
 		case <-ctx.Done():
@@ -456,6 +501,7 @@ func (dm *Daemon) checkDocument(pid uint64, doc sensors.Document, now time.Time)
 		f.Watchlist.Hit, f.Watchlist.Status = hit, st
 		if stale, why := policy.Stale(rules, st, now); err == nil && stale && rules.Watchlist.WhenStale == policy.StaleOutOfService {
 			dm.log.Error("watchlist stale: lane out of service", "reason", why, "version", st.Version, "issued", st.IssuedAt)
+			dm.watchlistFault = true
 			dm.enqueue(gate.DeviceFault{Device: "watchlist", Detail: why})
 		}
 	}
