@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/egate/egate/cmd/internal/api"
 	"github.com/egate/egate/cmd/internal/config"
 	"github.com/egate/egate/cmd/internal/daemon"
 	"github.com/egate/egate/cmd/internal/lanes"
@@ -61,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	speed := fs.Float64("speed", 0, "simulation speed (overrides simulation.speed)")
 	stateDir := fs.String("state-dir", "", "state directory (overrides state_dir)")
 	logFile := fs.String("log-file", "", "write logs to this file instead of stderr")
+	apiAddr := fs.String("api", "", "local API, pages and /metrics listen `address` (default 127.0.0.1:8787; off with --scenario unless given; \"off\" disables)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
@@ -176,6 +178,31 @@ func run(args []string, stdout, stderr io.Writer) error {
 		deps.Telemetry = mq
 	}
 
+	// Local API, status and kiosk pages, metrics (issue 8). The hub counts
+	// from the daemon's own telemetry; the tap counts door cycles and lets
+	// maintenance test pictograms and buzzer.
+	apiOpts := api.FromConfig(c)
+	apiOpts.Version, apiOpts.Log = version, log
+	hub := api.NewHub(api.HubOpts{Version: version, Lane: apiOpts.Lane})
+	hub.SetOutboxDepth(func() (int, error) {
+		s, err := st.OutboxStats(context.Background())
+		return s.Depth, err
+	})
+	hub.SetWatchlistAge(func() (time.Duration, error) {
+		ws, err := st.WatchlistStatus(context.Background())
+		if err != nil || ws.Version == 0 {
+			return 0, errors.Join(err, errors.New("no watchlist loaded"))
+		}
+		return time.Since(ws.IssuedAt), nil
+	})
+	deps.Lane = hub.Tap(deps.Lane)
+	deps.Display = api.TeeDisplay(deps.Display, hub)
+	if mq != nil {
+		deps.Telemetry = api.TeeTelemetry(hub, mq)
+	} else {
+		deps.Telemetry = hub
+	}
+
 	d, err := daemon.New(deps)
 	if err != nil {
 		return err
@@ -202,6 +229,27 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer cancelRun()
 	done := make(chan error, 1)
 	go func() { done <- d.Run(runCtx) }()
+	if *apiAddr != "off" && (sc == nil || *apiAddr != "") {
+		if *apiAddr != "" {
+			apiOpts.Addr = *apiAddr
+		}
+		srv, err := api.New(apiOpts, d, st, hub)
+		if err == nil {
+			err = srv.Start(runCtx)
+		}
+		if err != nil {
+			cancelRun()
+			<-done
+			return err
+		}
+		// Before the store closes: the server stops when runCtx ends.
+		defer func() {
+			select {
+			case <-srv.Done():
+			case <-time.After(3 * time.Second):
+			}
+		}()
+	}
 
 	if player == nil {
 		return <-done

@@ -124,9 +124,11 @@ type Server struct {
 	alarmInit     bool
 	lastDecisions []apiclient.Decision
 
-	srv  *http.Server
-	ln   net.Listener
-	done chan struct{}
+	srv      *http.Server
+	ln       net.Listener
+	done     chan struct{}
+	quit     chan struct{} // closed by Shutdown: long polls answer at once
+	quitOnce sync.Once
 }
 
 // New builds the server. lane and hub are required (hub may be nil, in
@@ -166,7 +168,7 @@ func New(o Opts, lane Lane, rec Records, hub *Hub) (*Server, error) {
 	if hub == nil {
 		hub = NewHub(HubOpts{Version: o.Version, Lane: o.Lane})
 	}
-	s := &Server{o: o, lane: lane, rec: rec, hub: hub, token: tok, log: o.Log.With("component", "api"), done: make(chan struct{})}
+	s := &Server{o: o, lane: lane, rec: rec, hub: hub, token: tok, log: o.Log.With("component", "api"), done: make(chan struct{}), quit: make(chan struct{})}
 	if err := hub.reg.Register(laneCollector{lane}); err != nil {
 		return nil, fmt.Errorf("api: registering lane metrics: %w", err)
 	}
@@ -232,6 +234,7 @@ func (s *Server) Done() <-chan struct{} { return s.done }
 // Shutdown stops the server, waiting for requests (long polls end at once)
 // until ctx ends, then closing what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.quitOnce.Do(func() { close(s.quit) })
 	if s.srv == nil {
 		return nil
 	}
@@ -420,6 +423,8 @@ func (s *Server) waitFor(ctx context.Context, wait time.Duration, view func(forc
 		select {
 		case <-ctx.Done():
 			return v
+		case <-s.quit:
+			return v
 		case <-deadline.C:
 			return v
 		case <-s.hub.Changed():
@@ -497,6 +502,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			return
+		case <-s.quit:
+			t.Stop()
+			writeJSON(w, http.StatusOK, apiclient.Events{Events: []apiclient.Event{}, Last: after})
 			return
 		case <-s.hub.Changed():
 			t.Stop()

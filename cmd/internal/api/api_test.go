@@ -47,7 +47,10 @@ func newFixture(t *testing.T, lane *apitest.FakeLane, adjust ...func(*api.Opts))
 		t.Fatal(err)
 	}
 	f.ts = httptest.NewServer(f.srv.Handler())
-	t.Cleanup(f.ts.Close)
+	t.Cleanup(func() {
+		f.srv.Shutdown(context.Background()) // ends long polls
+		f.ts.Close()
+	})
 	f.cl = &apiclient.Client{Base: f.ts.URL, Token: f.srv.Token()}
 	return f
 }
@@ -366,7 +369,9 @@ func TestSelfTestFailuresHaveHints(t *testing.T) {
 		o.DoorTimeout = 200 * time.Millisecond
 		o.Probes = map[string]api.Probe{
 			"broker": {Check: func(ctx context.Context) error { return errors.New("connection refused") }, Hint: "check the broker address"},
-			"models": {Check: func(ctx context.Context) error { return errors.Join(api.ErrSkipped, errors.New("no models on a dev machine")) }},
+			"models": {Check: func(ctx context.Context) error {
+				return errors.Join(api.ErrSkipped, errors.New("no models on a dev machine"))
+			}},
 		}
 	})
 	rep, err := f.cl.SelfTest(context.Background(), apiclient.SelfTestRequest{SkipSignals: true})

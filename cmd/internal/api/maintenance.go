@@ -327,7 +327,7 @@ func (s *Server) waitDoor(ctx context.Context, d gate.DoorID, open bool) *apicli
 				f.Hint = "the door did not move: check the drive's power and fuse, the drive output wiring and the motor"
 			}
 			if st.State != gate.Maintenance {
-				f.Hint += "; the lane is now " + st.State.String() + " (after the repair: egatectl maintenance off, or in_service)"
+				f.Hint += "; the lane is now " + st.State.String() + " (after the repair: egatectl maintenance in-service)"
 			}
 			return f
 		}

@@ -21,7 +21,7 @@ func (l *nullLane) Indicate(in gate.Indicate) error {
 	l.indications = append(l.indications, in)
 	return nil
 }
-func (*nullLane) Halt() error     { return nil }
+func (*nullLane) Halt() error    { return nil }
 func (*nullLane) String() string { return "null" }
 
 // TestMetrics feeds the hub the daemon's telemetry stream and scrapes it.

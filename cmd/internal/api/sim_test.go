@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -98,6 +100,27 @@ func TestSimSelfTest(t *testing.T) {
 	c := s.Hub.Counters()
 	if c.DoorCycles["entry"] != 1 || c.DoorCycles["exit"] != 1 {
 		t.Errorf("door cycles: %+v", c.DoorCycles)
+	}
+	// The same, scraped by Prometheus from the running daemon.
+	req, _ := http.NewRequest("GET", s.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+cl.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`egate_door_cycles_total{door="entry"} 1`, `egate_door_cycles_total{door="exit"} 1`,
+		`egate_commands_total{command="maintenance_door",result="ok"} 4`, `egate_lane_state{state="ready"} 1`,
+		`egate_outbox_depth 0`, `egate_door_open{door="exit"} 0`, `egate_beam_broken{beam="presence"} 0`,
+	} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(string(body), "egate_watchlist_age_seconds ") {
+		t.Error("watchlist age reported with no watchlist loaded")
 	}
 }
 

@@ -197,13 +197,13 @@ loop:
 			continue
 		case req := <-dm.cmds:
 			acts := dm.m.Handle(dm.d.Clock.Now(), req.c)
+			dm.apply(faceCtx, acts)
+			dm.snapshot() // before the reply: a caller reading Status sees the result
 			for _, a := range acts {
 				if res, ok := a.(gate.CommandResult); ok {
 					req.reply <- res
 				}
 			}
-			dm.apply(faceCtx, acts)
-			dm.snapshot()
 			continue
 		case <-freshness.C:
 			dm.checkWatchlist(faceCtx)

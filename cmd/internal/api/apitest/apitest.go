@@ -10,6 +10,7 @@ package apitest
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -178,6 +179,7 @@ type Sim struct {
 	Mech   *simlane.Mechanics
 	Reader *sim.Reader
 	Faces  *sim.Faces
+	Player *sim.Player
 	Daemon *daemon.Daemon
 	Store  *store.Store
 	Hub    *api.Hub
@@ -195,6 +197,13 @@ type SimOpts struct {
 	Speed float64
 	// Adjust, if set, changes the API options before the server is built.
 	Adjust func(o *api.Opts)
+	// LaneID overrides lane.id (two lanes on one broker need two ids).
+	LaneID string
+	// Wire, if set, is called before the daemon is built. The Telemetry it
+	// returns joins the hub on the daemon's telemetry (an MQTT client, as
+	// egated wires it); start, if not nil, runs once the daemon is ready,
+	// until the test ends, and must return when its ctx ends.
+	Wire func(c config.Config, st *store.Store) (tel api.Telemetry, start func(ctx context.Context, d *daemon.Daemon))
 }
 
 // StartSim starts a simulated lane, its daemon and the API on a free
@@ -213,6 +222,9 @@ func StartSim(t testing.TB, so SimOpts) *Sim {
 	}
 	c.StateDir = t.TempDir()
 	c.Simulation.Speed = so.Speed
+	if so.LaneID != "" {
+		c.Lane.ID = so.LaneID
+	}
 	clk := clock.NewScaled(c.Simulation.Speed)
 	st, err := store.Open(c.DBFile())
 	if err != nil {
@@ -232,22 +244,47 @@ func StartSim(t testing.TB, so SimOpts) *Sim {
 	go func() { defer wg.Done(); mech.Run(ctx) }()
 
 	s := &Sim{Config: c, Mech: mech, Store: st, Reader: sim.NewReader(), Faces: &sim.Faces{Clock: clk, Delay: 1500 * time.Millisecond}}
+	display := &sim.Display{}
+	s.Player = sim.NewPlayer(sim.Player{Clock: clk, Mech: mech, Reader: s.Reader, Faces: s.Faces, Display: display,
+		LaneType: c.GateConfig().Lane, Out: io.Discard})
 	// The wiring egated does (see README-section.md).
 	o := api.FromConfig(c)
 	o.Addr = "127.0.0.1:0"
 	o.Version = "test"
 	o.Log = slog.New(slog.DiscardHandler)
 	s.Hub = api.NewHub(api.HubOpts{Version: o.Version, Lane: o.Lane})
-	deps := daemon.Deps{Config: c, Clock: clk, Store: st, Key: key, Reader: s.Reader, Face: s.Faces}
+	s.Hub.SetOutboxDepth(func() (int, error) {
+		os, err := st.OutboxStats(context.Background())
+		return os.Depth, err
+	})
+	s.Hub.SetWatchlistAge(func() (time.Duration, error) {
+		ws, err := st.WatchlistStatus(context.Background())
+		if err != nil || ws.Version == 0 {
+			return 0, errors.Join(err, errors.New("no watchlist loaded"))
+		}
+		return time.Since(ws.IssuedAt), nil
+	})
+	deps := daemon.Deps{Config: c, Clock: clk, Store: st, Key: key, Reader: s.Reader, Face: s.Faces, OnPassage: s.Player.OnPassage}
 	deps.Lane = s.Hub.Tap(l)
 	deps.Telemetry = s.Hub
-	deps.Display = api.TeeDisplay(&sim.Display{}, s.Hub)
+	var start func(ctx context.Context, d *daemon.Daemon)
+	if so.Wire != nil {
+		var tel api.Telemetry
+		tel, start = so.Wire(c, st)
+		deps.Telemetry = api.TeeTelemetry(s.Hub, tel)
+	}
+	deps.Display = api.TeeDisplay(display, s.Hub)
 	if s.Daemon, err = daemon.New(deps); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Daemon.Run(ctx) }()
 	<-s.Daemon.Ready()
+	s.Player.Lane = s.Daemon
+	if start != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); start(ctx, s.Daemon) }()
+	}
 	if so.Adjust != nil {
 		so.Adjust(&o)
 	}
@@ -275,6 +312,36 @@ func StartSim(t testing.TB, so SimOpts) *Sim {
 	// Let the lane settle into ready (doors closed, lane clear).
 	s.WaitState(t, gate.Ready, 20*time.Second)
 	return s
+}
+
+// Play walks the named travellers of deploy/sim/scenario.yaml through the
+// lane, one after the other.
+func (s *Sim) Play(t testing.TB, names ...string) []sim.Result {
+	t.Helper()
+	sc, err := sim.LoadScenario(filepath.Join(RepoRoot(t), "deploy", "sim", "scenario.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pick sim.Scenario
+	pick.Version = sc.Version
+	for _, n := range names {
+		found := false
+		for _, tr := range sc.Travellers {
+			if tr.Name == n {
+				pick.Travellers, found = append(pick.Travellers, tr), true
+			}
+		}
+		if !found {
+			t.Fatalf("apitest: no traveller %q in the scenario", n)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := s.Player.Play(ctx, &pick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 // WaitState waits until the lane is in state.

@@ -14,7 +14,7 @@
   }
   function hhmmss(t) {
     const d = new Date(t);
-    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   }
   function ago(t) {
     const s = Math.max(0, Math.round((Date.now() - new Date(t)) / 1000));
@@ -77,7 +77,7 @@
     add("faults", sum(c.faults));
     for (const [d, n] of Object.entries(c.door_cycles || {})) add(d + " door cycles", n);
     add("commands", c.commands || 0);
-    $("counters-since").textContent = "since " + new Date(c.since).toLocaleString();
+    $("counters-since").textContent = "since " + new Date(c.since).toLocaleString([], { hour12: false });
   }
 
   function row(cells, cls) {
