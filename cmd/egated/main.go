@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/egate/egate/cmd/internal/daemon"
 	"github.com/egate/egate/cmd/internal/lanes"
 	"github.com/egate/egate/cmd/internal/sim"
+	"github.com/egate/egate/gate"
 	"github.com/egate/egate/gate/clock"
 	"github.com/egate/egate/gate/store"
 	"github.com/egate/egate/mqtt"
@@ -164,6 +166,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		deps.Lane = l
 	}
+	// Real document readers report their health to the lane once it runs.
+	var lane atomic.Pointer[daemon.Daemon]
+	readerCtx, stopReader := context.WithCancel(context.Background())
+	defer stopReader()
+	reader, haltReader, err := lanes.DocumentReader(readerCtx, c, log, func(ev gate.Event) {
+		if d := lane.Load(); d != nil {
+			d.Inject(ev)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if reader != nil {
+		deps.Reader = reader
+		defer haltReader()
+	}
 	var _ sensors.Lane = deps.Lane
 
 	var mq *mqtt.Client
@@ -207,6 +225,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	lane.Store(d)
 	if mq != nil {
 		if err := mq.SetLane(d); err != nil {
 			return err

@@ -5,7 +5,8 @@
 //
 // Who may import it: anything. It imports only the standard library and
 // sensors/chip/tlv. gate/ should not import the protocol subpackages; it
-// consumes the results that sensors/chip/emrtd returns.
+// consumes the results that sensors/chip/emrtd returns, through
+// sensors.ChipResult (sensors/docreader fills it for the lane).
 //
 // # Subpackages
 //
@@ -18,6 +19,8 @@
 //   - pa: passive authentication (SOD signature, hashes, CSCA chain).
 //   - emrtd: the whole read (access control, files, PA) over a Transceiver.
 //   - pcsc: the Transceiver over a real pcscd, in pure Go.
+//   - pcsc/pcsctest: a private pcscd with a vsmartcard vpcd reader, for
+//     tests.
 //   - chiptest: a record/playback fake and a simulated eMRTD applet.
 //
 // # APDUs

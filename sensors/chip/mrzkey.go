@@ -17,6 +17,13 @@ type MRZKey struct {
 	DocumentNumber string
 	DateOfBirth    string
 	DateOfExpiry   string
+	// Information, when set, is MRZ_information itself (document number,
+	// birth and expiry dates, each followed by its check digit as printed),
+	// as sensors/mrz (*MRZ).Key returns it, and the three fields above are
+	// ignored. It keys documents whose printed check digits cannot be
+	// recomputed from the fields alone: long TD1/TD2 numbers and birth
+	// dates with unknown parts ("<<<<<<").
+	Information string
 }
 
 // String redacts the key.
@@ -31,6 +38,9 @@ func (k MRZKey) GoString() string { return k.String() }
 // §9.7.2; Part 3 §4.9 for check digits). Document numbers longer than nine
 // characters are used whole, as in the TD1 extended form.
 func (k MRZKey) Info() (string, error) {
+	if k.Information != "" {
+		return checkInformation(k.Information)
+	}
 	doc := strings.ToUpper(strings.TrimSpace(k.DocumentNumber))
 	if doc == "" || !isMRZChars(doc) {
 		return "", fmt.Errorf("%w: document number", ErrBadKey)
@@ -47,6 +57,41 @@ func (k MRZKey) Info() (string, error) {
 		b.WriteByte(CheckDigit(f))
 	}
 	return b.String(), nil
+}
+
+// checkInformation accepts MRZ_information of at least 24 characters (a
+// nine-character number, two dates, three check digits) whose dates and
+// check digits are digits (a birth date may be fillers) and whose
+// characters are all MRZ characters.
+func checkInformation(info string) (string, error) {
+	n := len(info)
+	if n < 24 || !isMRZChars(info) {
+		return "", fmt.Errorf("%w: MRZ information", ErrBadKey)
+	}
+	dob, exp := info[n-14:n-8], info[n-7:n-1]
+	if !(isDate(dob) || dob == "<<<<<<" || isPartDate(dob)) || !isDate(exp) {
+		return "", fmt.Errorf("%w: dates must be YYMMDD", ErrBadKey)
+	}
+	for _, i := range []int{n - 15, n - 8, n - 1} {
+		if info[i] < '0' || info[i] > '9' {
+			return "", fmt.Errorf("%w: check digits must be digits", ErrBadKey)
+		}
+	}
+	return info, nil
+}
+
+// isPartDate accepts a birth date with unknown day or month ("5601<<",
+// "56<<<<"), ICAO 9303 Part 3.
+func isPartDate(s string) bool {
+	if len(s) != 6 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return false
+	}
+	for i := 2; i < 6; i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] == '<') {
+			return false
+		}
+	}
+	return true
 }
 
 func isMRZChars(s string) bool {

@@ -41,6 +41,8 @@ type Config struct {
 	Timeouts   Timeouts   `yaml:"timeouts"`
 	SafeState  SafeState  `yaml:"safe_state"`
 	Devices    Devices    `yaml:"devices"`
+	MRZReader  MRZReader  `yaml:"mrz_reader"`
+	Chip       Chip       `yaml:"chip"`
 	GPIO       GPIO       `yaml:"gpio"`
 	Simulation Simulation `yaml:"simulation"`
 	Policy     Policy     `yaml:"policy"`
@@ -80,8 +82,27 @@ type SafeState struct {
 // Devices says which devices are real and which simulated.
 type Devices struct {
 	Lane           string `yaml:"lane"`            // gpio | simulated
-	DocumentReader string `yaml:"document_reader"` // simulated | none
+	DocumentReader string `yaml:"document_reader"` // mrz-serial | mrz-evdev | simulated | none
+	ChipReader     string `yaml:"chip_reader"`     // pcsc | none (real document readers only)
 	Camera         string `yaml:"camera"`          // simulated | none
+}
+
+// MRZReader configures a real MRZ reader (devices.document_reader
+// mrz-serial or mrz-evdev).
+type MRZReader struct {
+	Device string `yaml:"device"` // e.g. /dev/serial/by-id/usb-...-if00 or /dev/input/by-id/...-event-kbd
+	Baud   int    `yaml:"baud"`   // serial only; default 9600
+}
+
+// Chip configures the chip reader (devices.chip_reader: pcsc).
+type Chip struct {
+	Reader         string            `yaml:"reader"`       // PC/SC reader name or prefix; empty: the first
+	PCSCDSocket    string            `yaml:"pcscd_socket"` // default /run/pcscd/pcscd.comm
+	TrustDir       string            `yaml:"trust_dir"`    // CSCA certificates, CRLs, ICAO master lists
+	CardWait       Duration          `yaml:"card_wait"`
+	ReadTimeout    Duration          `yaml:"read_timeout"`
+	DisablePACE    bool              `yaml:"disable_pace"`
+	CountryAliases map[string]string `yaml:"country_aliases"`
 }
 
 // GPIO configures the GPIO lane driver.
@@ -470,8 +491,29 @@ func (c *Config) validate(root *yaml.Node) error {
 	default:
 		return fieldErr(root, "devices.lane", "must be gpio or simulated, got %q", c.Devices.Lane)
 	}
-	if c.Devices.DocumentReader != "simulated" && c.Devices.DocumentReader != "none" {
-		return fieldErr(root, "devices.document_reader", "must be simulated or none in this build, got %q", c.Devices.DocumentReader)
+	switch c.Devices.DocumentReader {
+	case "simulated", "none":
+	case "mrz-serial", "mrz-evdev":
+		if !filepath.IsAbs(c.MRZReader.Device) {
+			return fieldErr(root, "mrz_reader.device", "must be the reader's absolute device path (prefer /dev/serial/by-id/... or /dev/input/by-id/...), got %q", c.MRZReader.Device)
+		}
+		if c.MRZReader.Baud < 0 || c.MRZReader.Baud > 921600 {
+			return fieldErr(root, "mrz_reader.baud", "must be a serial speed such as 9600 or 115200, got %d", c.MRZReader.Baud)
+		}
+	default:
+		return fieldErr(root, "devices.document_reader", "must be mrz-serial, mrz-evdev, simulated or none, got %q", c.Devices.DocumentReader)
+	}
+	switch c.Devices.ChipReader {
+	case "", "none":
+	case "pcsc":
+		if c.Devices.DocumentReader != "mrz-serial" && c.Devices.DocumentReader != "mrz-evdev" {
+			return fieldErr(root, "devices.chip_reader", "pcsc needs a real MRZ reader (devices.document_reader mrz-serial or mrz-evdev): the chip key comes from the zone")
+		}
+		if !filepath.IsAbs(c.Chip.TrustDir) {
+			return fieldErr(root, "chip.trust_dir", "must be the absolute path of the CSCA trust store (certificates, CRLs, master lists), got %q", c.Chip.TrustDir)
+		}
+	default:
+		return fieldErr(root, "devices.chip_reader", "must be pcsc or none, got %q", c.Devices.ChipReader)
 	}
 	if c.Devices.Camera != "simulated" && c.Devices.Camera != "none" {
 		return fieldErr(root, "devices.camera", "must be simulated or none in this build, got %q", c.Devices.Camera)

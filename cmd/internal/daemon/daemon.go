@@ -398,6 +398,10 @@ func (dm *Daemon) apply(ctx context.Context, acts []gate.Action) {
 	}
 }
 
+// Inject hands a device event to the lane from any goroutine without
+// blocking (device health callbacks use it).
+func (dm *Daemon) Inject(ev gate.Event) { dm.enqueue(ev) }
+
 // enqueue feeds an event back without blocking the loop.
 func (dm *Daemon) enqueue(ev gate.Event) {
 	select {

@@ -115,8 +115,11 @@ func AuthenticateKeys(ctx context.Context, t chip.Transceiver, keys Keys, rnd io
 	}
 	resp, err := chip.TransmitOK(ctx, t, chip.Command{INS: chip.InsExternalAuthenticate, Data: append(eIFD, mIFD...), Ne: 40})
 	if err != nil {
+		// Chips refuse a cryptogram they cannot verify (a wrong MRZ key)
+		// with 6300 or 6982; vsmartcard-vpicc's ePass answers 6988, its
+		// MAC check of the terminal's cryptogram having failed.
 		var se *chip.StatusError
-		if errors.As(err, &se) && (se.SW == chip.SWSecurityNotSatisfied || se.SW>>8 == 0x63) {
+		if errors.As(err, &se) && (se.SW == chip.SWSecurityNotSatisfied || se.SW == chip.SWSMObjectsIncorrect || se.SW>>8 == 0x63) {
 			return nil, fmt.Errorf("%w: %w", ErrAuth, err)
 		}
 		return nil, fmt.Errorf("bac: %w", err)

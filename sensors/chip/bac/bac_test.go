@@ -120,6 +120,8 @@ func TestWrongKeyAndBadAnswers(t *testing.T) {
 		want error
 	}{
 		{"chip refuses (wrong MRZ)", []byte{0x69, 0x82}, bac.ErrAuth},
+		{"chip refuses with 6300", []byte{0x63, 0x00}, bac.ErrAuth},
+		{"chip refuses with 6988 (vsmartcard-vpicc)", []byte{0x69, 0x88}, bac.ErrAuth},
 		{"bad M_IC", flipped, bac.ErrAuth},
 		{"short answer", append(good[:20:20], 0x90, 0x00), bac.ErrAuth},
 	}

@@ -3,7 +3,7 @@
 // under secure messaging, parsing (DG1, DG2, DG14, DG15), active
 // authentication, and passive authentication.
 //
-// Who may import it: cmd/ (egatectl doc read, the lane daemon) and
+// Who may import it: cmd/ (egatectl doc read), sensors/docreader and
 // integration tests. gate/ consumes its Result through the sensors
 // interfaces, not this package directly.
 //
@@ -32,6 +32,18 @@
 //     not checked.
 //  6. Passive authentication (sensors/chip/pa). Result.ChipResult maps
 //     everything onto sensors.ChipResult for the gate.
+//
+// # Results and errors
+//
+// Result.ChipResult keys sensors.ChipResult.Checks by the names
+// gate/policy relies on: CheckPassiveAuth ("passive_auth", the whole of
+// PA), the pa check names, CheckChipAuth ("chip_auth") and CheckActiveAuth
+// ("active_auth"); checks that did not run are absent. KeyFromMRZ builds
+// the access key from an optically read zone exactly as printed.
+//
+// Read fails with ErrAccessDenied when the chip refused the key (PACE or
+// BAC mutual authentication; both reasons are kept), ErrAccess when access
+// control could not run, ErrRequiredFile, or chip.ErrCardRemoved.
 //
 // # Privacy
 //

@@ -97,8 +97,20 @@ type Result struct {
 	Timing Timing
 }
 
-// ErrRequiredFile means EF.COM, EF.SOD, DG1 or DG2 could not be read.
-var ErrRequiredFile = errors.New("emrtd: required file unreadable")
+// Errors of a read. Neither they nor the errors they wrap carry the MRZ,
+// the access key or any file content.
+var (
+	// ErrRequiredFile means EF.COM, EF.SOD, DG1 or DG2 could not be read.
+	ErrRequiredFile = errors.New("emrtd: required file unreadable")
+	// ErrAccessDenied means the chip answered but refused the access key:
+	// PACE or BAC mutual authentication failed (bac.ErrAuth, pace.ErrAuth
+	// are wrapped too). The MRZ was misread, or it does not belong to this
+	// chip.
+	ErrAccessDenied = errors.New("emrtd: the chip refused the access key (MRZ misread, or MRZ and chip do not belong together)")
+	// ErrAccess means access control could not be run at all (neither PACE
+	// nor BAC got to the point of checking the key).
+	ErrAccess = errors.New("emrtd: access control failed")
+)
 
 // fatal reports errors after which the chip cannot be talked to.
 func fatal(err error) bool {
@@ -149,6 +161,7 @@ func Read(ctx context.Context, t chip.Transceiver, o Opts) (*Result, error) {
 }
 
 func establish(ctx context.Context, t chip.Transceiver, o Opts, rnd io.Reader, res *Result, log *slog.Logger) (chip.Transceiver, error) {
+	var paceErr error
 	if !o.DisablePACE {
 		st, err := tryPACE(ctx, t, o, rnd, res)
 		if err == nil {
@@ -157,20 +170,46 @@ func establish(ctx context.Context, t chip.Transceiver, o Opts, rnd io.Reader, r
 		if fatal(err) {
 			return nil, err
 		}
+		paceErr = err
 		res.AccessNote = err.Error()
 		log.Info("PACE not used, falling back to BAC", "reason", err)
 	} else {
 		res.AccessNote = "PACE disabled"
 	}
+	if o.CAN != "" && o.Key == (chip.MRZKey{}) {
+		// A CAN is no BAC key (ICAO 9303 Part 11 §4.3 keys BAC with the MRZ only).
+		return nil, accessErr(paceErr, errors.New("no MRZ key for BAC (only a CAN was given)"))
+	}
 	if err := chip.SelectApplication(ctx, t, chip.AIDeMRTD); err != nil {
-		return nil, fmt.Errorf("emrtd: select eMRTD application: %w", err)
+		if fatal(err) {
+			return nil, err
+		}
+		return nil, accessErr(paceErr, fmt.Errorf("select eMRTD application: %w", err))
 	}
 	sess, err := bac.Authenticate(ctx, t, o.Key, rnd)
 	if err != nil {
-		return nil, fmt.Errorf("emrtd: %w", err)
+		if fatal(err) {
+			return nil, err
+		}
+		return nil, accessErr(paceErr, err)
 	}
 	res.Access = AccessBAC
 	return &sm.Transceiver{Inner: t, Session: sess}, nil
+}
+
+// accessErr joins why PACE (nil if not tried) and BAC failed, under
+// ErrAccessDenied when either refused the key, else ErrAccess. A chip that
+// has only PACE refuses BAC with a status word, so a wrong MRZ shows in
+// the PACE error; a BAC-only chip refuses in mutual authentication.
+func accessErr(paceErr, bacErr error) error {
+	kind := ErrAccess
+	if errors.Is(paceErr, pace.ErrAuth) || errors.Is(bacErr, bac.ErrAuth) {
+		kind = ErrAccessDenied
+	}
+	if paceErr == nil {
+		return fmt.Errorf("%w: BAC: %w", kind, bacErr)
+	}
+	return fmt.Errorf("%w: PACE: %w; BAC: %w", kind, paceErr, bacErr)
 }
 
 func tryPACE(ctx context.Context, t chip.Transceiver, o Opts, rnd io.Reader, res *Result) (chip.Transceiver, error) {
@@ -401,21 +440,44 @@ func activeAuth(ctx context.Context, t chip.Transceiver, res *Result, rnd io.Rea
 	return Outcome{Status: pa.NotChecked, Reason: fmt.Sprintf("DG15 key type %T not supported", res.DG15.PublicKey)}
 }
 
-// Check names for results outside passive authentication.
+// Check names in sensors.ChipResult.Checks beyond the per-check names of
+// passive authentication (pa.CheckSODSignature ... pa.CheckCountryVsDS).
+// They are a contract with gate/policy (policy.CheckPA, CheckCA, CheckAA)
+// and the lane configuration (policy.chip_checks): never rename them.
 const (
-	CheckActiveAuth = "active_authentication"
-	CheckChipAuth   = "chip_authentication"
+	// CheckPassiveAuth is passive authentication as a whole
+	// (pa.Report.Passed): no check failed, and the SOD signature, the DS
+	// chain, the DS validity and the data group hashes passed.
+	CheckPassiveAuth = "passive_auth"
+	// CheckChipAuth is chip authentication (DG14, ICAO 9303 Part 11 §6.2).
+	CheckChipAuth = "chip_auth"
+	// CheckActiveAuth is active authentication (DG15, §6.1).
+	CheckActiveAuth = "active_auth"
 )
 
-// ChipResult maps the read onto sensors.ChipResult for the gate: Access is
-// "PACE" or "BAC", Checks holds every check that ran (passed or failed;
-// not-checked items are left out), Portrait the first face image.
-func (r *Result) ChipResult() *sensors.ChipResult {
-	out := &sensors.ChipResult{Access: AccessBAC, Checks: map[string]bool{}}
-	if len(r.Access) >= 4 && r.Access[:4] == "PACE" {
-		out.Access = "PACE"
+// Access kinds in sensors.ChipResult.Access.
+const (
+	KindPACE = "PACE"
+	KindBAC  = "BAC"
+)
+
+// AccessKind is "PACE" or "BAC" for a Result.Access protocol name.
+func AccessKind(protocol string) string {
+	if len(protocol) >= 4 && protocol[:4] == KindPACE {
+		return KindPACE
 	}
+	return KindBAC
+}
+
+// ChipResult maps the read onto sensors.ChipResult for the gate: Access is
+// "PACE" or "BAC"; Checks holds passive_auth (always, once PA ran), every
+// PA check that ran, chip_auth and active_auth when they ran (passed or
+// failed; checks that did not run are left out, so that the policy's
+// "missing" rule applies to them); Portrait is the first face image.
+func (r *Result) ChipResult() *sensors.ChipResult {
+	out := &sensors.ChipResult{Access: AccessKind(r.Access), Checks: map[string]bool{}}
 	if r.PA != nil {
+		out.Checks[CheckPassiveAuth] = r.PA.Passed()
 		for _, c := range r.PA.Checks {
 			if c.Status != pa.NotChecked {
 				out.Checks[c.Name] = c.Status == pa.Pass

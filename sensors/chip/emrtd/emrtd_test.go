@@ -93,6 +93,12 @@ func TestReadBAC(t *testing.T) {
 	if cr.Access != "BAC" || !cr.Checks[pa.CheckSODSignature] || !cr.Checks[emrtd.CheckActiveAuth] || len(cr.Portrait) == 0 {
 		t.Fatalf("ChipResult %+v", cr.Checks)
 	}
+	if pass, ok := cr.Checks[emrtd.CheckPassiveAuth]; !ok || !pass {
+		t.Fatalf("passive_auth missing or failed: %+v", cr.Checks)
+	}
+	if _, ok := cr.Checks[emrtd.CheckChipAuth]; ok {
+		t.Fatal("chip_auth reported for a document without chip authentication")
+	}
 	if _, ok := cr.Checks[pa.CheckDSRevocation]; ok {
 		t.Fatal("not-checked item mapped to a boolean")
 	}
@@ -311,17 +317,36 @@ func TestNegative(t *testing.T) {
 		o := f.opts()
 		o.Key.DateOfBirth = "740813"
 		_, err := emrtd.Read(ctx, chiptest.NewPassport(f.doc, chiptest.PassportOpts{AAKey: f.aa}), o)
-		if !errors.Is(err, bac.ErrAuth) {
-			t.Fatalf("err = %v, want bac.ErrAuth", err)
+		if !errors.Is(err, bac.ErrAuth) || !errors.Is(err, emrtd.ErrAccessDenied) {
+			t.Fatalf("err = %v, want bac.ErrAuth and emrtd.ErrAccessDenied", err)
 		}
+		noSecrets(t, err, f.doc)
 	})
 	t.Run("wrong MRZ key PACE-only chip", func(t *testing.T) {
 		f := newFixture(t, ecdhAES, chiptest.PKIOpts{})
 		o := f.opts()
 		o.Key.DateOfExpiry = "341230"
 		_, err := emrtd.Read(ctx, chiptest.NewPassport(f.doc, chiptest.PassportOpts{AAKey: f.aa, NoBAC: true}), o)
-		if err == nil {
-			t.Fatal("read with a wrong key")
+		if !errors.Is(err, pace.ErrAuth) || !errors.Is(err, emrtd.ErrAccessDenied) {
+			t.Fatalf("err = %v, want pace.ErrAuth and emrtd.ErrAccessDenied", err)
+		}
+		noSecrets(t, err, f.doc)
+	})
+	t.Run("wrong MRZ key PACE and BAC chip", func(t *testing.T) {
+		f := newFixture(t, ecdhAES, chiptest.PKIOpts{})
+		o := f.opts()
+		o.Key.DocumentNumber = "NX1234568"
+		_, err := emrtd.Read(ctx, chiptest.NewPassport(f.doc, chiptest.PassportOpts{AAKey: f.aa}), o)
+		if !errors.Is(err, pace.ErrAuth) || !errors.Is(err, bac.ErrAuth) || !errors.Is(err, emrtd.ErrAccessDenied) {
+			t.Fatalf("err = %v, want both refusals under emrtd.ErrAccessDenied", err)
+		}
+		noSecrets(t, err, f.doc)
+	})
+	t.Run("CAN only, PACE-less chip", func(t *testing.T) {
+		f := newFixture(t, nil, chiptest.PKIOpts{})
+		_, err := emrtd.Read(ctx, chiptest.NewPassport(f.doc, chiptest.PassportOpts{AAKey: f.aa}), emrtd.Opts{CAN: "123456", Trust: f.trust})
+		if !errors.Is(err, emrtd.ErrAccess) || errors.Is(err, emrtd.ErrAccessDenied) {
+			t.Fatalf("err = %v, want emrtd.ErrAccess", err)
 		}
 	})
 	t.Run("card removed mid-read", func(t *testing.T) {
@@ -416,8 +441,8 @@ func TestChipAuthentication(t *testing.T) {
 				if res.CA.Status != pa.Fail || res.CA.Reason == "" {
 					t.Fatalf("CA = %+v", res.CA)
 				}
-				if res.ChipResult().Checks[emrtd.CheckChipAuth] {
-					t.Fatal("clone mapped to a CA pass")
+				if ok, ran := res.ChipResult().Checks[emrtd.CheckChipAuth]; ok || !ran {
+					t.Fatal("clone not mapped to a chip_auth failure")
 				}
 			} else if res.CA.Status != pa.Pass {
 				t.Fatalf("CA = %+v", res.CA)

@@ -32,11 +32,20 @@
 // reader driver (pcscd announces it per reader). Callers opt in with
 // chip.Opts.ChunkSize.
 //
+// # Health
+//
+// Present lists pcscd's readers and checks that ours is still among them:
+// ErrNoReader when it was unplugged, ErrNoService when pcscd cannot be
+// reached. sensors/docreader probes it while idle and reports the chip
+// reader's health to the gate.
+//
 // # Integration test
 //
 // pcsc_integration_test.go starts a private pcscd (Debian packages pcscd and
-// vsmartcard-vpcd) with a vpcd reader on a free loopback port, plugs the
-// simulated passport of sensors/chip/chiptest into it with ServeVPCD, and
-// reads it with BAC and PACE through the real PC/SC stack. It is skipped
-// when the packages are absent or another pcscd holds /run/pcscd.
+// vsmartcard-vpcd) through sensors/chip/pcsc/pcsctest, in its own mount
+// namespace and with a vpcd reader on a free port, plugs the simulated
+// passport of sensors/chip/chiptest into it with ServeVPCD, and reads it
+// with BAC and PACE through the real PC/SC stack. vpicc_test.go reads an
+// ePassport emulated by Debian's vsmartcard-vpicc, an independent peer for
+// BAC and secure messaging. Both skip when the packages are absent.
 package pcsc

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,11 +24,15 @@ var (
 	ErrNoCard = errors.New("pcsc: no card in the reader")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("pcsc: closed")
+	// ErrNoService means pcscd cannot be reached (not running, or its
+	// socket is elsewhere).
+	ErrNoService = errors.New("pcsc: pcscd not reachable")
 )
 
 // Opts configures Open.
 type Opts struct {
-	// Socket is pcscd's socket; empty means /run/pcscd/pcscd.comm.
+	// Socket is pcscd's socket; empty means $PCSCLITE_CSOCK_NAME (the
+	// variable libpcsclite honours) or else /run/pcscd/pcscd.comm.
 	Socket string
 	// Reader selects the reader by name (exact, else prefix); empty takes
 	// the first one.
@@ -47,6 +52,7 @@ type Reader struct {
 	name   string
 	card   *lib.Card
 	poll   time.Duration
+	socket string
 	closed bool
 }
 
@@ -55,9 +61,10 @@ func Open(o *Opts) (*Reader, error) {
 	if o == nil {
 		o = &DefaultOpts
 	}
-	c, err := lib.EstablishContext(o.Socket, lib.ScopeSystem)
+	sock := SocketPath(o.Socket)
+	c, err := lib.EstablishContext(sock, lib.ScopeSystem)
 	if err != nil {
-		return nil, fmt.Errorf("pcsc: connect to pcscd: %w", err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrNoService, sock, err)
 	}
 	names, err := c.ListReaders()
 	if err != nil {
@@ -73,7 +80,22 @@ func Open(o *Opts) (*Reader, error) {
 	if poll <= 0 {
 		poll = DefaultOpts.PollInterval
 	}
-	return &Reader{client: c, name: name, poll: poll}, nil
+	return &Reader{client: c, name: name, poll: poll, socket: sock}, nil
+}
+
+// DefaultSocket is pcscd's socket on Debian.
+const DefaultSocket = "/run/pcscd/pcscd.comm"
+
+// SocketPath resolves Opts.Socket: s itself, else $PCSCLITE_CSOCK_NAME,
+// else DefaultSocket.
+func SocketPath(s string) string {
+	if s != "" {
+		return s
+	}
+	if env := os.Getenv("PCSCLITE_CSOCK_NAME"); env != "" {
+		return env
+	}
+	return DefaultSocket
 }
 
 func pick(raw []string, want string) (string, error) {
@@ -129,14 +151,41 @@ func code(err error) lib.ErrorCode {
 }
 
 const (
-	scardENoSmartcard  lib.ErrorCode = 0x8010000C
-	scardENotTransact  lib.ErrorCode = 0x80100016
-	scardWRemovedCard  lib.ErrorCode = 0x80100069
-	scardWResetCard    lib.ErrorCode = 0x80100068
-	scardWUnpowered    lib.ErrorCode = 0x80100067
-	scardWUnresponsive lib.ErrorCode = 0x80100066
-	scardENoService    lib.ErrorCode = 0x8010001D
+	scardENoSmartcard        lib.ErrorCode = 0x8010000C
+	scardENotTransact        lib.ErrorCode = 0x80100016
+	scardWRemovedCard        lib.ErrorCode = 0x80100069
+	scardWResetCard          lib.ErrorCode = 0x80100068
+	scardWUnpowered          lib.ErrorCode = 0x80100067
+	scardWUnresponsive       lib.ErrorCode = 0x80100066
+	scardENoService          lib.ErrorCode = 0x8010001D
+	scardENoReadersAvailable lib.ErrorCode = 0x8010002E
+	scardEUnknownReader      lib.ErrorCode = 0x80100009
+	scardEReaderUnavailable  lib.ErrorCode = 0x80100017
 )
+
+// Present checks that pcscd still answers and still lists the reader:
+// the health probe of a reader that may be unplugged (ErrNoReader) or
+// whose pcscd went away (ErrNoService). It does not touch the card.
+func (r *Reader) Present() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return ErrClosed
+	}
+	names, err := r.client.ListReaders()
+	if err != nil {
+		if code(err) == scardENoReadersAvailable {
+			return fmt.Errorf("%w: pcscd reports no readers", ErrNoReader)
+		}
+		return fmt.Errorf("%w: %s: list readers: %w", ErrNoService, r.socket, err)
+	}
+	for _, n := range names {
+		if strings.TrimRight(n, "\x00") == r.name {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %q is gone", ErrNoReader, r.name)
+}
 
 // Connect connects to the card in the reader (shared mode, T=1). It returns
 // ErrNoCard if the reader is empty.
@@ -154,6 +203,8 @@ func (r *Reader) Connect() error {
 		switch code(err) {
 		case scardENoSmartcard, scardWRemovedCard, scardWUnresponsive, scardWUnpowered:
 			return fmt.Errorf("%w: %w", ErrNoCard, err)
+		case scardEUnknownReader, scardEReaderUnavailable:
+			return fmt.Errorf("%w: %q: %w", ErrNoReader, r.name, err)
 		}
 		return fmt.Errorf("pcsc: connect %q: %w", r.name, err)
 	}

@@ -7,13 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"errors"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,148 +18,24 @@ import (
 	"github.com/egate/egate/sensors/chip/pa"
 	"github.com/egate/egate/sensors/chip/pace"
 	"github.com/egate/egate/sensors/chip/pcsc"
+	"github.com/egate/egate/sensors/chip/pcsc/pcsctest"
 	"github.com/egate/egate/sensors/chip/sm"
-)
-
-const vpcdDriver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
-
-// rig is a private pcscd with one vpcd reader.
-type rig struct {
-	port   int
-	reader string
-}
-
-var (
-	rigOnce sync.Once
-	theRig  *rig
-	rigErr  error
-	rigSkip string
-)
-
-// startPCSCD starts pcscd once for the package's tests; it stays up until
-// the test binary exits (TestMain stops it).
-func startPCSCD() {
-	if _, err := exec.LookPath("pcscd"); err != nil {
-		rigSkip = "pcscd not installed (apt-get install pcscd vsmartcard-vpcd)"
-		return
-	}
-	if _, err := os.Stat(vpcdDriver); err != nil {
-		rigSkip = "vsmartcard-vpcd not installed (apt-get install vsmartcard-vpcd)"
-		return
-	}
-	if out, _ := exec.Command("pgrep", "-x", "pcscd").Output(); len(out) > 0 {
-		rigSkip = "another pcscd is running and owns /run/pcscd; stop it to run this test"
-		return
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		rigErr = err
-		return
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir, err := os.MkdirTemp("", "egate-pcscd-")
-	if err != nil {
-		rigErr = err
-		return
-	}
-	conf := fmt.Sprintf("FRIENDLYNAME \"egate vpcd\"\nDEVICENAME /dev/null:0x%X\nLIBPATH %s\nCHANNELID 0x%X\n", port, vpcdDriver, port)
-	if err := os.WriteFile(filepath.Join(dir, "vpcd"), []byte(conf), 0o644); err != nil {
-		rigErr = err
-		return
-	}
-	cmd := exec.Command("pcscd", "--foreground", "--config", dir)
-	logf, _ := os.Create(filepath.Join(dir, "pcscd.log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		rigErr = err
-		return
-	}
-	pcscdCmd, pcscdDir = cmd, dir
-	// Wait for the socket and the vpcd port.
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat("/run/pcscd/pcscd.comm"); err == nil {
-			if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond); err == nil {
-				c.Close()
-				break
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	theRig = &rig{port: port, reader: "egate vpcd 00 00"}
-}
-
-var (
-	pcscdCmd *exec.Cmd
-	pcscdDir string
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if pcscdCmd != nil && pcscdCmd.Process != nil {
-		pcscdCmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { pcscdCmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			pcscdCmd.Process.Kill()
-		}
-	}
-	if pcscdDir != "" {
-		os.RemoveAll(pcscdDir)
-	}
+	pcsctest.StopShared()
 	os.Exit(code)
 }
 
-func needRig(t testing.TB) *rig {
+func open(t *testing.T, d *pcsctest.Daemon) *pcsc.Reader {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("pcscd integration test skipped in -short mode")
-	}
-	rigOnce.Do(startPCSCD)
-	if rigSkip != "" {
-		t.Skip(rigSkip)
-	}
-	if rigErr != nil {
-		t.Fatal(rigErr)
-	}
-	return theRig
-}
-
-// insert plugs card into the rig's reader and returns a function that
-// takes it out again.
-func insert(t *testing.T, r *rig, card chip.Transceiver) (remove func(), done <-chan error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan error, 1)
-	go func() { ch <- chiptest.ServeVPCD(ctx, fmt.Sprintf("127.0.0.1:%d", r.port), card, chiptest.ATRT1) }()
-	var once sync.Once
-	remove = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case <-ch:
-			case <-time.After(5 * time.Second):
-				t.Error("vpcd server did not stop")
-			}
-			// Let pcscd notice the empty slot before the next test inserts.
-			time.Sleep(500 * time.Millisecond)
-		})
-	}
-	t.Cleanup(remove)
-	return remove, ch
-}
-
-func open(t *testing.T, r *rig) *pcsc.Reader {
-	t.Helper()
-	rd, err := pcsc.Open(&pcsc.Opts{Reader: "egate vpcd"})
+	rd, err := pcsc.Open(d.Opts())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rd.Close() })
-	if !strings.HasPrefix(rd.Name(), "egate vpcd") {
+	if rd.Name() != pcsctest.ReaderName {
 		t.Fatalf("reader %q", rd.Name())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -193,7 +63,7 @@ func document(t *testing.T, infos []lds.PACEInfo) (*chiptest.Document, *ecdsa.Pr
 }
 
 func TestPCSCDRead(t *testing.T) {
-	r := needRig(t)
+	r := pcsctest.Shared(t)
 	for _, tc := range []struct {
 		name   string
 		infos  []lds.PACEInfo
@@ -209,7 +79,7 @@ func TestPCSCDRead(t *testing.T) {
 			// The same P-256 key serves active and chip authentication
 			// here; real documents use two.
 			card := chiptest.NewPassport(doc, chiptest.PassportOpts{AAKey: aa, CAKey: aa, NoBAC: tc.infos != nil, Extended: tc.ext})
-			remove, _ := insert(t, r, card)
+			remove, _ := r.Insert(t, card)
 			defer remove()
 			rd := open(t, r)
 			o := emrtd.Opts{Key: doc.Key, Trust: trust, PrintedMRZ: doc.MRZ}
@@ -237,10 +107,10 @@ func TestPCSCDRead(t *testing.T) {
 }
 
 func TestPCSCDCardRemoved(t *testing.T) {
-	r := needRig(t)
+	r := pcsctest.Shared(t)
 	doc, aa, trust := document(t, nil)
 	card := chiptest.NewPassport(doc, chiptest.PassportOpts{AAKey: aa, RemoveAfter: 25})
-	remove, _ := insert(t, r, card)
+	remove, _ := r.Insert(t, card)
 	defer remove()
 	rd := open(t, r)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -252,19 +122,19 @@ func TestPCSCDCardRemoved(t *testing.T) {
 }
 
 func TestPCSCDNoReader(t *testing.T) {
-	needRig(t)
-	if _, err := pcsc.Open(&pcsc.Opts{Reader: "no such reader"}); !errors.Is(err, pcsc.ErrNoReader) {
+	r := pcsctest.Shared(t)
+	if _, err := pcsc.Open(&pcsc.Opts{Socket: r.Socket, Reader: "no such reader"}); !errors.Is(err, pcsc.ErrNoReader) {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 // BenchmarkPCSCDRead is a full read through pcscd and vpcd (PACE or BAC,
-// DG1, a DG2 of about 20 KB, DG14, DG15, active and passive
+// DG1, a DG2 of about 22 KB, DG14, DG15, chip, active and passive
 // authentication), split into access control, file reading and PA time,
 // and into transport time (inside pcscd, vpcd and the simulated card) and
 // the terminal's own protocol and crypto time.
 func BenchmarkPCSCDRead(b *testing.B) {
-	r := needRig(b)
+	r := pcsctest.Shared(b)
 	for _, tc := range []struct {
 		name  string
 		infos []lds.PACEInfo
@@ -276,21 +146,21 @@ func BenchmarkPCSCDRead(b *testing.B) {
 			pki, _ := chiptest.NewPKI(chiptest.PKIOpts{})
 			aa, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 			face, _ := chiptest.FaceJPEG(210, 280, 7)
-			doc, err := chiptest.NewDocument(chiptest.DocumentOpts{PKI: pki, PACE: tc.infos, AAKey: aa,
+			doc, err := chiptest.NewDocument(chiptest.DocumentOpts{PKI: pki, PACE: tc.infos, AAKey: aa, CAKey: aa,
 				Face: &lds.FaceImage{Format: lds.FormatJPEG, Width: 210, Height: 280, Data: face}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			card := chiptest.NewPassport(doc, chiptest.PassportOpts{AAKey: aa})
+			card := chiptest.NewPassport(doc, chiptest.PassportOpts{AAKey: aa, CAKey: aa})
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				chiptest.ServeVPCD(ctx, fmt.Sprintf("127.0.0.1:%d", r.port), card, chiptest.ATRT1)
+				chiptest.ServeVPCD(ctx, r.Addr(), card, chiptest.ATRT1)
 			}()
 			defer func() { cancel(); <-done; time.Sleep(500 * time.Millisecond) }()
-			rd, err := pcsc.Open(&pcsc.Opts{Reader: "egate vpcd"})
+			rd, err := pcsc.Open(r.Opts())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -314,7 +184,10 @@ func BenchmarkPCSCDRead(b *testing.B) {
 					b.Fatal(err)
 				}
 				if i == 0 {
-					b.Logf("access %s %s; timing %+v", res.Access, res.AccessNote, res.Timing)
+					b.Logf("access %s %s; CA %s, AA %s, PA passed %v; timing %+v", res.Access, res.AccessNote, res.CA.Status, res.AA.Status, res.PA.Passed(), res.Timing)
+				}
+				if res.CA.Status != pa.Pass || res.AA.Status != pa.Pass || !res.PA.Passed() {
+					b.Fatalf("CA %+v AA %+v PA %+v", res.CA, res.AA, res.PA.Checks)
 				}
 				tr, n := timed.Stats()
 				access += res.Timing.Access
@@ -334,5 +207,28 @@ func BenchmarkPCSCDRead(b *testing.B) {
 			b.ReportMetric(float64(apdus)/float64(b.N), "apdus/op")
 			b.ReportMetric(float64(len(doc.DGs[2])), "dg2-bytes")
 		})
+	}
+}
+
+// TestPCSCDGone: the health probe sees pcscd go away, and a socket where
+// nothing listens is ErrNoService, not a hang.
+func TestPCSCDGone(t *testing.T) {
+	d := pcsctest.Start(t) // a daemon of its own: this test stops it
+	rd, err := pcsc.Open(d.Opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if err := rd.Present(); err != nil {
+		t.Fatalf("Present with pcscd up: %v", err)
+	}
+	if err := d.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Present(); !errors.Is(err, pcsc.ErrNoService) {
+		t.Fatalf("Present after pcscd stopped: %v, want ErrNoService", err)
+	}
+	if _, err := pcsc.Open(d.Opts()); !errors.Is(err, pcsc.ErrNoService) {
+		t.Fatalf("Open without pcscd: %v, want ErrNoService", err)
 	}
 }
