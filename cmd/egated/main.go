@@ -29,6 +29,7 @@ import (
 	"github.com/egate/egate/cmd/internal/daemon"
 	"github.com/egate/egate/cmd/internal/lanes"
 	"github.com/egate/egate/cmd/internal/sim"
+	"github.com/egate/egate/cmd/internal/timesync"
 	"github.com/egate/egate/gate"
 	"github.com/egate/egate/gate/clock"
 	"github.com/egate/egate/gate/store"
@@ -66,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	logFile := fs.String("log-file", "", "write logs to this file instead of stderr")
 	apiAddr := fs.String("api", "", "local API, pages and /metrics listen `address` (default 127.0.0.1:8787; off with --scenario unless given; \"off\" disables)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	syncWait := fs.Duration("time-sync-wait", 30*time.Second, "on a real lane, how long to wait at start for the clock to be synchronised")
+	safeState := fs.Bool("safe-state", false, "put the doors of the configured lane in their safe state and exit (systemd ExecStopPost)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -86,6 +89,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	c, err := config.Load(*cfgPath)
 	if err != nil {
 		return usageError{err}
+	}
+	if *safeState {
+		return haltLane(c)
 	}
 	if *speed > 0 {
 		c.Simulation.Speed = *speed
@@ -130,11 +136,32 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	// A Pi has no real-time clock: on a real lane, wait a bounded time for
+	// time synchronisation, then run, marking records stamped while the
+	// clock is not synced (simulated lanes keep their own clock).
+	var clockSynced func() bool
+	if c.Devices.Lane == "gpio" {
+		floor := time.Time{}
+		if ps, err := st.Passages(context.Background(), 1); err == nil && len(ps) > 0 {
+			floor = ps[0].End // the clock cannot be earlier than the last record
+		}
+		w := timesync.NewWatcher(&timesync.Checker{NotBefore: floor}, log)
+		syncCtx, stopSync := context.WithCancel(context.Background())
+		defer stopSync()
+		tick := time.NewTicker(30 * time.Second)
+		defer tick.Stop()
+		go w.Run(syncCtx, tick.C)
+		if s := w.Wait(syncCtx, time.After(*syncWait)); s.State != timesync.Synced {
+			log.Warn("clock not synchronised: records are marked clock.unsynced until it is", "reason", s.Reason)
+		}
+		clockSynced = w.Synced
+	}
+
 	var clk clock.Clock = clock.Real{}
 	if c.Devices.Lane == "simulated" && c.Simulation.Speed != 1 {
 		clk = clock.NewScaled(c.Simulation.Speed)
 	}
-	deps := daemon.Deps{Config: c, Log: log, Clock: clk, Store: st, Key: key}
+	deps := daemon.Deps{Config: c, Log: log, Clock: clk, Store: st, Key: key, ClockSynced: clockSynced}
 	var player *sim.Player
 	switch c.Devices.Lane {
 	case "simulated":
@@ -285,6 +312,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "done in %.1fs; records in %s\n", time.Since(start).Seconds(), c.DBFile())
 	return playErr
+}
+
+// haltLane drives the doors of a real lane to their safe state, for
+// systemd's ExecStopPost after a crash or a watchdog kill, when the daemon
+// could not do it itself. A simulated lane has nothing to drive.
+func haltLane(c config.Config) error {
+	if c.Devices.Lane != "gpio" {
+		return nil
+	}
+	l, err := lanes.GPIO(c)
+	if err != nil {
+		return err
+	}
+	return l.Halt()
 }
 
 func buildInfo() string {

@@ -27,11 +27,14 @@ func TestExampleConfigsLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := c.GPIO.Pins["entry_open"]; p.Pin != "GPIO27" || !p.ActiveLow {
+	if p := c.GPIO.Pins["entry_drive"]; p.Pin != "GPIO17" || p.ActiveLow {
 		t.Errorf("shorthand pin parsed as %+v", p)
 	}
-	if p := c.GPIO.Pins["beam_entry"]; p.Pin != "GPIO5" || !p.ActiveLow || p.Pull != "up" {
+	if p := c.GPIO.Pins["entry_open"]; p.Pin != "GPIO27" || !p.ActiveLow || p.Pull != "up" {
 		t.Errorf("mapping pin parsed as %+v", p)
+	}
+	if p := c.GPIO.Pins["beam_entry"]; p.Pin != "GPIO5" || p.ActiveLow || p.Pull != "up" {
+		t.Errorf("fail-safe beam parsed as %+v", p)
 	}
 	if g := c.GateConfig(); !g.SafeState.EntryOpen || g.SafeState.ExitOpen || g.Timeouts.DoorMove != 4*time.Second {
 		t.Errorf("gate config %+v", g)
@@ -42,6 +45,16 @@ const minimal = `version: 1
 lane: {id: l1, site: s1, type: two-step}
 state_dir: /var/lib/egate
 `
+
+func TestShorthandActiveLow(t *testing.T) {
+	c, err := Parse(strings.NewReader(minimal + "devices: {lane: gpio}\ngpio:\n  pins:\n" + allPins("    ", "entry_open", `"!GPIO27"`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.GPIO.Pins["entry_open"]; p.Pin != "GPIO27" || !p.ActiveLow {
+		t.Errorf("\"!GPIO27\" parsed as %+v", p)
+	}
+}
 
 func TestDefaultsFillIn(t *testing.T) {
 	c, err := Parse(strings.NewReader(minimal))

@@ -62,6 +62,11 @@ type Deps struct {
 	Store     *store.Store
 	Key       []byte
 	Telemetry Telemetry // may be nil
+	// ClockSynced reports whether the wall clock is synchronised (a Pi has
+	// no real-time clock). Records stamped while it is not are marked:
+	// passages get the reason "clock.unsynced", events clock_synced=false.
+	// Nil: the clock is trusted.
+	ClockSynced func() bool
 	// OnPassage, if set, is called after each passage is recorded.
 	OnPassage func(p gate.Passage)
 }
@@ -440,7 +445,14 @@ func (dm *Daemon) startFace(ctx context.Context, pid uint64) {
 	}()
 }
 
+func (dm *Daemon) clockUnsynced() bool {
+	return dm.d.ClockSynced != nil && !dm.d.ClockSynced()
+}
+
 func (dm *Daemon) record(ctx context.Context, at time.Time, kind string, detail map[string]any) {
+	if dm.clockUnsynced() {
+		detail["clock_synced"] = false
+	}
 	if dm.d.Telemetry != nil {
 		dm.d.Telemetry.Publish(kind, at, detail)
 	}
@@ -450,6 +462,9 @@ func (dm *Daemon) record(ctx context.Context, at time.Time, kind string, detail 
 }
 
 func (dm *Daemon) recordPassage(p gate.Passage) {
+	if dm.clockUnsynced() {
+		p.Reasons = append(p.Reasons, "clock.unsynced")
+	}
 	rec := store.Passage{
 		Lane: dm.d.Config.Lane.ID, Passage: p.ID, Start: p.Start, End: p.End, DecidedAt: p.DecidedAt,
 		Outcome: string(p.Decision), Reasons: p.Reasons, Exited: p.Exited, Policy: dm.d.Config.Policy.Version,

@@ -3,11 +3,13 @@ package daemon
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/egate/egate/cmd/internal/config"
 	"github.com/egate/egate/cmd/internal/lanes"
+	"github.com/egate/egate/cmd/internal/sim"
 	"github.com/egate/egate/gate"
 	"github.com/egate/egate/gate/clock"
 	"github.com/egate/egate/gate/policy"
@@ -25,7 +27,7 @@ type rig struct {
 	clk  clock.Clock
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, opts ...func(*Deps)) *rig {
 	t.Helper()
 	c, err := config.Load("../../../deploy/sim/egate.yaml")
 	if err != nil {
@@ -42,7 +44,11 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	d, err := New(Deps{Config: c, Clock: clk, Lane: l, Store: st, Key: make([]byte, 32)})
+	deps := Deps{Config: c, Clock: clk, Lane: l, Store: st, Key: make([]byte, 32)}
+	for _, o := range opts {
+		o(&deps)
+	}
+	d, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,5 +203,40 @@ func TestCheckDocument(t *testing.T) {
 				t.Fatal("document reference missing or not pseudonymised")
 			}
 		})
+	}
+}
+
+// TestUnsyncedClockMarksRecords: records stamped before the clock is
+// synchronised say so.
+func TestUnsyncedClockMarksRecords(t *testing.T) {
+	reader := sim.NewReader()
+	r := newRig(t, func(d *Deps) {
+		d.Reader = reader
+		d.ClockSynced = func() bool { return false }
+	})
+	defer r.stop()
+	reader.Present(sensors.DocumentRead{Doc: sensors.Document{Type: "P", IssuingState: "UTO", Number: "X1", MRZValid: true,
+		BirthDate: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)}})
+	ctx := context.Background()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ps, err := r.st.Passages(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) == 1 {
+			if !slices.Contains(ps[0].Reasons, "clock.unsynced") || !slices.Contains(ps[0].Reasons, "document.expired") {
+				t.Fatalf("reasons %v", ps[0].Reasons)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no passage recorded")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	evs, _ := r.st.Events(ctx, 0, 100)
+	if len(evs) == 0 || evs[0].Detail["clock_synced"] != false {
+		t.Fatalf("event not marked unsynced: %+v", evs)
 	}
 }
