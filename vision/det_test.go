@@ -36,3 +36,34 @@ func TestDET(t *testing.T) {
 		t.Errorf("no impostors: %+v", pts[0])
 	}
 }
+
+func TestPlotDET(t *testing.T) {
+	var g, im []float64
+	for i := 0; i < 200; i++ {
+		g = append(g, 0.3+float64(i)/1000)
+		im = append(im, 0.5+float64(i)/400)
+	}
+	g = append(g, math.Inf(1))
+	pts := DET(g, im, []float64{0.01, 0.001})
+	img := PlotDET(g, im, pts)
+	if img.Bounds().Dx() != 800 || img.Bounds().Dy() != 600 {
+		t.Fatalf("size %v", img.Bounds())
+	}
+	blue, red := 0, 0
+	for y := 0; y < 600; y++ {
+		for x := 0; x < 800; x++ {
+			c := img.RGBAAt(x, y)
+			if c.B == 200 && c.R == 20 {
+				blue++
+			}
+			if c.R == 200 && c.G == 30 {
+				red++
+			}
+		}
+	}
+	if blue < 100 || red < 50 {
+		t.Errorf("curve %d px, marks %d px", blue, red)
+	}
+	// No comparisons: axes only, no panic.
+	PlotDET(nil, nil, nil)
+}

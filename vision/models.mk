@@ -51,3 +51,12 @@ $(MODELS_ONNX) &: $(FACEAPI_VERIFIED) $(ONNX_SUMS) $(MODELS_TOOL_SRC)
 
 models-clean:
 	rm -rf $(MODELS_OUT_DIR) $(MODELS_NPM_DIR)
+
+# vision-bench: the face pipeline per 640x480 frame (model load,
+# detection, landmarks, descriptor, whole frame, one gate verification)
+# and the RSS with the models loaded, as a table. Part of `make bench`.
+.PHONY: vision-bench
+BENCH_EXTRA += vision-bench
+
+vision-bench: models
+	$(MODELS_GO) run -trimpath ./vision/cmd/vision-bench -models $(MODELS_OUT_DIR) -n 100

@@ -33,3 +33,27 @@ func Example() {
 	}
 	fmt.Println(res.Match)
 }
+
+// The daemon's face step: load the models, open the camera, and compare
+// each traveller's chip portrait (DG2 bytes) with the best camera frame.
+// Missing models or camera: no face step, and the daemon fails it closed.
+func ExampleNewGateVerifier() {
+	o := gocvface.DefaultGateOpts()
+	o.ModelDir = "/usr/share/egate/models"
+	o.Camera = gocvface.CameraOpts{Source: gocvface.SourceV4L2, Device: "/dev/video0", Width: 640, Height: 480, FPS: 30}
+	g, err := gocvface.NewGateVerifier(o)
+	if err != nil {
+		fmt.Println("face step unavailable:", err)
+		return
+	}
+	defer g.Close()
+
+	var portrait []byte // sensors.ChipResult.Portrait
+	res, err := g.Verify(context.Background(), portrait)
+	if err != nil {
+		fmt.Println("face step failed:", err) // the daemon records face.error
+		return
+	}
+	// res.Reasons: face.no_match, face.quality.too_small, face.attack_suspected, ...
+	fmt.Println(res.Match, res.Score, res.Reasons)
+}

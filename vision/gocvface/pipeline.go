@@ -164,6 +164,9 @@ type Face struct {
 	Landmarks  vision.Landmarks
 	Descriptor []float32
 	Quality    vision.Quality
+	// Moire is vision.MoireScore of the centre of the aligned chip (a
+	// presentation-attack cue).
+	Moire float64
 }
 
 // Analyze finds the face in a BGR image, aligns it, measures its quality
@@ -198,6 +201,7 @@ func (p *Pipeline) Analyze(bgr gocv.Mat, g Gates) (*Face, error) {
 	}
 	q := measure(chip, lm)
 	q.Faces = len(dets)
+	f.Moire = chipMoire(chip)
 	q.Reasons = append(reasons, g.check(q)...)
 	f.Quality = q
 	if f.Descriptor, err = p.descriptor(chip); err != nil {
@@ -208,6 +212,27 @@ func (p *Pipeline) Analyze(bgr gocv.Mat, g Gates) (*Face, error) {
 	}
 	return f, nil
 }
+
+// Detect runs the detector alone (benchmarks and tools).
+func (p *Pipeline) Detect(bgr gocv.Mat) ([]vision.Detection, error) { return p.det.Detect(bgr) }
+
+// Landmarks runs the landmark net alone on a detected box.
+func (p *Pipeline) Landmarks(bgr gocv.Mat, box vision.Box) (*vision.Landmarks, error) {
+	return p.lm.Landmarks(bgr, box)
+}
+
+// Describe aligns the face given by lm and computes its descriptor (with
+// the mirror image when Config.FlipAverage is set).
+func (p *Pipeline) Describe(bgr gocv.Mat, lm *vision.Landmarks) ([]float32, error) {
+	chip, err := alignChip(bgr, lm)
+	if err != nil {
+		return nil, err
+	}
+	return p.descriptor(chip)
+}
+
+// DescriptorNet returns the descriptor network (benchmarks).
+func (p *Pipeline) DescriptorNet() *facenet.Descriptor { return p.desc }
 
 // descriptor computes the chip's descriptor; with Config.FlipAverage, the
 // mean of the chip's and its mirror image's descriptors.
@@ -327,6 +352,21 @@ func measure(rgb []byte, lm *vision.Landmarks) vision.Quality {
 	mean := s / float64(cnt)
 	q.Sharpness = s2/float64(cnt) - mean*mean
 	return q
+}
+
+// chipMoire is vision.MoireScore of the central MoireSize square of an
+// RGB chip (eyes, nose and cheeks).
+func chipMoire(rgb []byte) float64 {
+	const n, m = vision.ChipSize, vision.MoireSize
+	off := (n - m) / 2
+	grey := make([]float64, m*m)
+	for y := 0; y < m; y++ {
+		for x := 0; x < m; x++ {
+			i := 3 * ((y+off)*n + x + off)
+			grey[y*m+x] = 0.299*float64(rgb[i]) + 0.587*float64(rgb[i+1]) + 0.114*float64(rgb[i+2])
+		}
+	}
+	return vision.MoireScore(grey)
 }
 
 // check applies the gates to q.
