@@ -66,7 +66,7 @@ build: go-deps
 
 # run: the daemon drives the bundled travellers through a simulated lane on
 # the real code paths, with its SQLite file in ./run. No broker is needed.
-run: deps build
+run: deps build $(if $(wildcard vision/models.mk),models)
 	@mkdir -p run
 	./$(BIN)/egated --config deploy/sim/egate.yaml --scenario deploy/sim/scenario.yaml \
 		--state-dir ./run --log-file run/egated.log

@@ -34,6 +34,7 @@ import (
 	"github.com/egate/egate/gate/clock"
 	"github.com/egate/egate/gate/store"
 	"github.com/egate/egate/mqtt"
+	"github.com/egate/egate/vision/gocvface"
 	"github.com/egate/egate/sensors"
 )
 
@@ -178,12 +179,28 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if c.Devices.DocumentReader == "simulated" {
 			deps.Reader = reader
 		}
+		var real *gocvface.SimFaces
 		if c.Devices.Camera == "simulated" {
 			deps.Face = faces
+			if c.Simulation.Faces == "real" {
+				// The real gocv pipeline on faces cut from the model
+				// package's stock photographs; scripted scores when the
+				// models are not there (make models).
+				sf, err := gocvface.OpenSimFaces(modelDir(c), gocvface.DefaultCastDir, log.With("component", "face"))
+				if err != nil {
+					log.Warn("real faces unavailable; using the scenario's scripted face scores", "err", err)
+				} else {
+					defer sf.Close()
+					real, deps.Face = sf, sf
+				}
+			}
 		}
 		if sc != nil {
 			player = sim.NewPlayer(sim.Player{Clock: clk, Mech: mech, Reader: reader, Faces: faces, Display: display,
 				LaneType: c.GateConfig().Lane, Out: stdout})
+			if real != nil {
+				player.Real = simCast{real}
+			}
 			deps.OnPassage = player.OnPassage
 		}
 	case "gpio":
@@ -192,6 +209,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		deps.Lane = l
+	}
+	if c.Devices.Camera == "v4l2" {
+		gv, err := openCamera(c, log)
+		if err != nil {
+			return err
+		}
+		defer gv.Close()
+		deps.Face = gv
 	}
 	// Real document readers report their health to the lane once it runs.
 	var lane atomic.Pointer[daemon.Daemon]
@@ -312,6 +337,64 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "done in %.1fs; records in %s\n", time.Since(start).Seconds(), c.DBFile())
 	return playErr
+}
+
+func modelDir(c config.Config) string {
+	if c.Face.Models != "" {
+		return c.Face.Models
+	}
+	return ".cache/models"
+}
+
+// openCamera builds the real face step: models checked before OpenCV sees
+// them, the camera opened, capture bounded within the verifying timeout.
+func openCamera(c config.Config, log *slog.Logger) (*gocvface.GateVerifier, error) {
+	o := gocvface.DefaultGateOpts()
+	o.ModelDir, o.Threshold, o.Log = modelDir(c), c.Face.Threshold, log.With("component", "face")
+	if c.Face.Detector != "" {
+		o.Detector = c.Face.Detector
+	}
+	cam := c.Face.Camera
+	if cam.Source != "" {
+		o.Camera.Source = cam.Source
+	}
+	if cam.Device != "" {
+		o.Camera.Device = cam.Device
+	}
+	if cam.Width > 0 && cam.Height > 0 {
+		o.Camera.Width, o.Camera.Height = cam.Width, cam.Height
+	}
+	if cam.FPS > 0 {
+		o.Camera.FPS = cam.FPS
+	}
+	o.Camera.Files, o.Camera.Video = cam.Files, cam.Video
+	if c.Face.Capture.MaxFrames > 0 {
+		o.Capture.MaxFrames = c.Face.Capture.MaxFrames
+	}
+	if c.Face.Capture.Budget > 0 {
+		o.Capture.Budget = c.Face.Capture.Budget.D()
+	}
+	if !c.Face.Liveness {
+		o.Liveness = nil
+	}
+	gv, err := gocvface.NewGateVerifier(o)
+	if err != nil {
+		return nil, fmt.Errorf("face step: %w", err)
+	}
+	return gv, nil
+}
+
+// simCast adapts the simulated camera's cast to the scenario player.
+type simCast struct{ sf *gocvface.SimFaces }
+
+func (s simCast) Portrait(i int) []byte { return s.sf.Cast.Portrait(i) }
+func (s simCast) Clear()                { s.sf.Clear() }
+func (s simCast) Present(i int, photo bool) error {
+	pr := gocvface.PresentLive
+	if photo {
+		pr = gocvface.PresentPhoto
+	}
+	return s.sf.Present(i, pr)
 }
 
 // haltLane drives the doors of a real lane to their safe state, for

@@ -36,7 +36,16 @@ func runEgated(t *testing.T, timeout time.Duration, args ...string) (string, str
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	// Run from the repository root, as make run does: the simulated lane
+	// finds the face models (make models) in .cache/models there.
+	root, _ := filepath.Abs("../..")
+	for i, a := range args {
+		if strings.HasPrefix(a, "../../") {
+			args[i] = filepath.Join(root, a[len("../../"):])
+		}
+	}
 	cmd := exec.CommandContext(ctx, egated, args...)
+	cmd.Dir = root
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -43,6 +43,7 @@ type Config struct {
 	Devices    Devices    `yaml:"devices"`
 	MRZReader  MRZReader  `yaml:"mrz_reader"`
 	Chip       Chip       `yaml:"chip"`
+	Face       Face       `yaml:"face"`
 	GPIO       GPIO       `yaml:"gpio"`
 	Simulation Simulation `yaml:"simulation"`
 	Policy     Policy     `yaml:"policy"`
@@ -84,7 +85,32 @@ type Devices struct {
 	Lane           string `yaml:"lane"`            // gpio | simulated
 	DocumentReader string `yaml:"document_reader"` // mrz-serial | mrz-evdev | simulated | none
 	ChipReader     string `yaml:"chip_reader"`     // pcsc | none (real document readers only)
-	Camera         string `yaml:"camera"`          // simulated | none
+	Camera         string `yaml:"camera"`          // v4l2 | simulated | none
+}
+
+// Face configures the face step (devices.camera: v4l2; the simulated lane
+// uses face.models too when simulation.faces is real).
+type Face struct {
+	Models    string     `yaml:"models"`    // converted models (make models: .cache/models)
+	Threshold float64    `yaml:"threshold"` // descriptor distance; 0: the calibrated default (0.52)
+	Detector  string     `yaml:"detector"`  // tinyface416 | tinyface320 | haar
+	Camera    FaceCamera `yaml:"camera"`
+	Capture   struct {
+		MaxFrames int      `yaml:"max_frames"`
+		Budget    Duration `yaml:"budget"`
+	} `yaml:"capture"`
+	Liveness bool `yaml:"liveness"`
+}
+
+// FaceCamera is the capture source.
+type FaceCamera struct {
+	Source string   `yaml:"source"` // v4l2 | images | video
+	Device string   `yaml:"device"`
+	Width  int      `yaml:"width"`
+	Height int      `yaml:"height"`
+	FPS    float64  `yaml:"fps"`
+	Files  []string `yaml:"files"`
+	Video  string   `yaml:"video"`
 }
 
 // MRZReader configures a real MRZ reader (devices.document_reader
@@ -124,6 +150,10 @@ type PinSpec struct {
 
 // Simulation configures the simulated lane.
 type Simulation struct {
+	// Faces: scripted (each traveller's score comes from the scenario) or
+	// real (the gocv pipeline on faces cut from the model package's stock
+	// photographs; falls back to scripted when the models are missing).
+	Faces      string   `yaml:"faces"`
 	DoorTravel Duration `yaml:"door_travel"`
 	Speed      float64  `yaml:"speed"` // simulated seconds per real second
 }
@@ -319,7 +349,8 @@ func Default() Config {
 		SafeState:  SafeState{Entry: "open", Exit: "closed"},
 		Devices:    Devices{Lane: "simulated", DocumentReader: "simulated", Camera: "simulated"},
 		GPIO:       GPIO{Poll: Duration(5 * time.Millisecond), Debounce: Duration(20 * time.Millisecond)},
-		Simulation: Simulation{DoorTravel: Duration(1500 * time.Millisecond), Speed: 1},
+		Simulation: Simulation{Faces: "scripted", DoorTravel: Duration(1500 * time.Millisecond), Speed: 1},
+		Face:       Face{Liveness: true},
 		Policy: Policy{Version: "default-1", DocumentTypes: []string{"P"}, MinAge: policy.MinorAge, RequireMRZOK: true,
 			ChipChecks:   defaultChipChecks(),
 			Watchlist:    WatchlistPolicy{MaxAge: Duration(24 * time.Hour), WhenStale: string(policy.StaleRefer)},
@@ -515,8 +546,36 @@ func (c *Config) validate(root *yaml.Node) error {
 	default:
 		return fieldErr(root, "devices.chip_reader", "must be pcsc or none, got %q", c.Devices.ChipReader)
 	}
-	if c.Devices.Camera != "simulated" && c.Devices.Camera != "none" {
-		return fieldErr(root, "devices.camera", "must be simulated or none in this build, got %q", c.Devices.Camera)
+	switch c.Devices.Camera {
+	case "simulated", "none":
+	case "v4l2":
+		if c.Face.Models == "" {
+			return fieldErr(root, "face.models", "must name the directory of the converted models (make models)")
+		}
+	default:
+		return fieldErr(root, "devices.camera", "must be v4l2, simulated or none, got %q", c.Devices.Camera)
+	}
+	switch c.Face.Detector {
+	case "", "tinyface416", "tinyface320", "haar":
+	default:
+		return fieldErr(root, "face.detector", "must be tinyface416, tinyface320 or haar, got %q", c.Face.Detector)
+	}
+	switch c.Face.Camera.Source {
+	case "", "v4l2", "images", "video":
+	default:
+		return fieldErr(root, "face.camera.source", "must be v4l2, images or video, got %q", c.Face.Camera.Source)
+	}
+	if c.Face.Threshold < 0 || c.Face.Threshold >= 2 {
+		return fieldErr(root, "face.threshold", "must be a descriptor distance in [0, 2) (0: the calibrated default), got %v", c.Face.Threshold)
+	}
+	if c.Face.Capture.MaxFrames < 0 || c.Face.Capture.MaxFrames > 100 {
+		return fieldErr(root, "face.capture.max_frames", "must be between 1 and 100 (0: default), got %d", c.Face.Capture.MaxFrames)
+	}
+	if b := c.Face.Capture.Budget.D(); b != 0 && b >= c.Timeouts.Verifying.D() {
+		return fieldErr(root, "face.capture.budget", "%v must be shorter than timeouts.verifying (%v)", b, c.Timeouts.Verifying.D())
+	}
+	if c.Simulation.Faces != "" && c.Simulation.Faces != "scripted" && c.Simulation.Faces != "real" {
+		return fieldErr(root, "simulation.faces", "must be scripted or real, got %q", c.Simulation.Faces)
 	}
 	if c.GPIO.Poll.D() <= 0 || c.GPIO.Poll.D() > 100*time.Millisecond {
 		return fieldErr(root, "gpio.poll", "must be between 1ms and 100ms, got %v", c.GPIO.Poll.D())

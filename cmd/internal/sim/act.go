@@ -30,9 +30,17 @@ func (p *Player) act(ctx context.Context, t Traveller, body *simlane.Body, n int
 		m := p.Display.Message()
 		return m == gate.MsgSeeOfficer || m == gate.MsgGoBack || m == gate.MsgOnePerson
 	}
+	if p.Real != nil {
+		defer p.Real.Clear()
+	}
 	if !two {
 		if err := step(body, simlane.Inside); err != nil {
 			return err
+		}
+		if t.Behaviour != "walks_away" { // turns away before facing the camera
+			if err := p.stepIntoCamera(t, n); err != nil {
+				return err
+			}
 		}
 	}
 	p.Clock.Sleep(walk)
@@ -67,6 +75,9 @@ func (p *Player) act(ctx context.Context, t Traveller, body *simlane.Body, n int
 			return err
 		}
 		p.Clock.Sleep(walk)
+		if err := p.stepIntoCamera(t, n); err != nil {
+			return err
+		}
 		if err := p.Mech.Move(body, simlane.Inside); err != nil {
 			return err
 		}

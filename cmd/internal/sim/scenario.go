@@ -35,9 +35,42 @@ type Traveller struct {
 	Behaviour string   `yaml:"behaviour"`
 	Document  Document `yaml:"document"`
 	Face      Face     `yaml:"face"`
-	// Expect is the decision the lane must reach; make run fails otherwise.
-	Expect string `yaml:"expect"`
+	// Expect is the decision the lane must reach (or a list of acceptable
+	// ones); make run fails otherwise.
+	Expect Expect `yaml:"expect"`
 }
+
+// Expect is one decision or a list of acceptable ones.
+type Expect []string
+
+func (e *Expect) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*e = Expect{n.Value}
+		return nil
+	}
+	var l []string
+	if err := n.Decode(&l); err != nil {
+		return err
+	}
+	*e = l
+	return nil
+}
+
+// Allows reports whether decision d is expected (anything is, when no
+// expectation is given).
+func (e Expect) Allows(d string) bool {
+	if len(e) == 0 {
+		return true
+	}
+	for _, x := range e {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
+
+func (e Expect) String() string { return strings.Join(e, " or ") }
 
 // Document is the data the document reader would have read.
 type Document struct {
@@ -56,10 +89,16 @@ type Document struct {
 	ChipChecks map[string]bool `yaml:"chip_checks"`
 }
 
-// Face is the face step's outcome for this traveller.
+// Face is the face step for this traveller. With scripted faces the score
+// and match are the outcome; with real faces (simulation.faces: real) the
+// gocv pipeline compares cast member Portrait's chip portrait with cast
+// member Live (default: the same person) presented live or as a photo.
 type Face struct {
-	Match bool    `yaml:"match"`
-	Score float64 `yaml:"score"`
+	Match    bool    `yaml:"match"`
+	Score    float64 `yaml:"score"`
+	Portrait *int    `yaml:"portrait"`
+	Live     *int    `yaml:"live"`
+	Present  string  `yaml:"present"` // live (default) | photo
 }
 
 // Behaviours a traveller can have.
@@ -103,6 +142,9 @@ func ParseScenario(r io.Reader) (*Scenario, error) {
 		}
 		if !ok {
 			return nil, fmt.Errorf("sim: traveller %d (%s): unknown behaviour %q (known: %s)", i+1, t.Name, t.Behaviour, strings.Join(Behaviours, ", "))
+		}
+		if p := t.Face.Present; p != "" && p != "live" && p != "photo" {
+			return nil, fmt.Errorf("sim: traveller %d (%s): face.present must be live or photo, got %q", i+1, t.Name, p)
 		}
 		for _, d := range []struct{ name, v string }{{"birth", t.Document.Birth}, {"expiry", t.Document.Expiry}} {
 			if _, err := time.Parse(time.DateOnly, d.v); err != nil {
