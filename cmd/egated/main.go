@@ -34,8 +34,8 @@ import (
 	"github.com/egate/egate/gate/clock"
 	"github.com/egate/egate/gate/store"
 	"github.com/egate/egate/mqtt"
-	"github.com/egate/egate/vision/gocvface"
 	"github.com/egate/egate/sensors"
+	"github.com/egate/egate/vision/gocvface"
 )
 
 // version is set by the Makefile with -ldflags.
