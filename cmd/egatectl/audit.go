@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/egate/egate/gate/store"
 )
 
 func init() {
@@ -50,14 +49,9 @@ func runAudit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "egatectl audit verify: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	if _, err := loc.resolve(false, false); err != nil {
-		fmt.Fprintf(stderr, "egatectl audit verify: %v\n", err)
-		return 2
-	}
-	s, err := store.OpenReadOnly(loc.db)
-	if err != nil {
-		fmt.Fprintf(stderr, "egatectl audit verify: %v\n", err)
-		return 2
+	s, code := loc.openReadOnly("audit verify", stderr)
+	if s == nil {
+		return code
 	}
 	defer s.CloseReadOnly()
 	rep, err := s.VerifyAudit(context.Background())

@@ -60,6 +60,21 @@ func (l *location) flags(fs *flag.FlagSet, withKey bool) {
 	}
 }
 
+// openReadOnly resolves the database and opens it read-only; on failure it
+// reports under name and returns exit code 2.
+func (l *location) openReadOnly(name string, stderr io.Writer) (*store.Store, int) {
+	if _, err := l.resolve(false, false); err != nil {
+		fmt.Fprintf(stderr, "egatectl %s: %v\n", name, err)
+		return nil, 2
+	}
+	s, err := store.OpenReadOnly(l.db)
+	if err != nil {
+		fmt.Fprintf(stderr, "egatectl %s: %v\n", name, err)
+		return nil, 2
+	}
+	return s, 0
+}
+
 // resolve fills db and key from the configuration where they were not
 // given; cfg is nil when the configuration was not needed.
 func (l *location) resolve(needKey, needConfig bool) (*config.Config, error) {
@@ -144,20 +159,15 @@ func recordsExport(args []string, stdout, stderr io.Writer) int {
 		}
 		*tv.to = t
 	}
-	if _, err := loc.resolve(false, false); err != nil {
-		fmt.Fprintf(stderr, "egatectl records export: %v\n", err)
-		return 2
-	}
-	s, err := store.OpenReadOnly(loc.db)
-	if err != nil {
-		fmt.Fprintf(stderr, "egatectl records export: %v\n", err)
-		return 2
+	s, code := loc.openReadOnly("records export", stderr)
+	if s == nil {
+		return code
 	}
 	defer s.CloseReadOnly()
 	w := bufio.NewWriter(stdout)
 	enc := json.NewEncoder(w)
 	n := 0
-	err = s.ExportRecords(context.Background(), f, func(r store.ExportRecord) error {
+	err := s.ExportRecords(context.Background(), f, func(r store.ExportRecord) error {
 		n++
 		return enc.Encode(r)
 	})
