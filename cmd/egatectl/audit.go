@@ -17,7 +17,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-
 )
 
 func init() {
