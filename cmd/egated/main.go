@@ -304,6 +304,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if *apiAddr != "" {
 			apiOpts.Addr = *apiAddr
 		}
+		apiOpts.Probes = probes(c, deps.Reader)
+		log.Debug("self-test probes", "probes", probeNames(apiOpts.Probes))
 		srv, err := api.New(apiOpts, d, st, hub)
 		if err == nil {
 			err = srv.Start(runCtx)
