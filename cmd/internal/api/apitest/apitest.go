@@ -193,7 +193,7 @@ type Sim struct {
 type SimOpts struct {
 	// Config is a file under deploy/sim (default egate.yaml).
 	Config string
-	// Speed overrides simulation.speed (default 10).
+	// Speed overrides simulation.speed (default 6).
 	Speed float64
 	// Adjust, if set, changes the API options before the server is built.
 	Adjust func(o *api.Opts)
@@ -214,7 +214,7 @@ func StartSim(t testing.TB, so SimOpts) *Sim {
 		so.Config = "egate.yaml"
 	}
 	if so.Speed == 0 {
-		so.Speed = 10
+		so.Speed = 6
 	}
 	c, err := config.Load(filepath.Join(RepoRoot(t), "deploy", "sim", so.Config))
 	if err != nil {
