@@ -129,11 +129,8 @@ func recordsExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Writes one JSON object per crossing record to stdout, oldest first.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "egatectl records export: unexpected argument %q\n", fs.Arg(0))
@@ -195,11 +192,8 @@ func recordsPurge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Refuses (exit 1) when the audit chain does not verify.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 || *before != "" && *retention != "" {
 		fs.Usage()

@@ -62,11 +62,8 @@ func runWatchlist(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		}
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args[1:]); !ok {
+		return code
 	}
 	wantArgs := 1
 	if sub == "status" {

@@ -2,6 +2,7 @@ package lanes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -70,12 +71,5 @@ func DocumentReader(ctx context.Context, c config.Config, log *slog.Logger, onEv
 		dev.Halt()
 		return nil, nil, fmt.Errorf("lanes: chip reader: %w", err)
 	}
-	return r, func() error { return errorsJoin(r.Halt(), dev.Halt()) }, nil
-}
-
-func errorsJoin(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return r, func() error { return errors.Join(r.Halt(), dev.Halt()) }, nil
 }
