@@ -13,7 +13,7 @@
 //   - tlv: BER-TLV decoding and encoding.
 //   - sm: secure messaging (3DES and AES), key derivation, SSC handling.
 //   - bac: Basic Access Control.
-//   - pace: PACE v2 (generic mapping, ECDH and DH).
+//   - pace: PACE v2 (generic, integrated and chip authentication mapping; ECDH and DH).
 //   - ca: chip authentication (ECDH, keys from DG14).
 //   - lds: EF.COM, DG1, DG2, DG14, DG15, EF.SOD and SecurityInfos parsing.
 //   - pa: passive authentication (SOD signature, hashes, CSCA chain).

@@ -5,7 +5,7 @@
 //     left unconsumed.
 //   - Passport: a simulated eMRTD applet (LDS1) that answers SELECT, GET
 //     CHALLENGE, EXTERNAL AUTHENTICATE (BAC), MSE:Set AT and GENERAL
-//     AUTHENTICATE (PACE generic mapping), INTERNAL AUTHENTICATE (active
+//     AUTHENTICATE (PACE: generic, integrated and chip authentication mapping), INTERNAL AUTHENTICATE (active
 //     authentication) and READ BINARY (even and odd) with secure messaging,
 //     serving files the test builds. It also backs the daemon's simulated
 //     lane.

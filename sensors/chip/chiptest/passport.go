@@ -79,6 +79,9 @@ func NewPassport(doc *Document, o PassportOpts) *Passport {
 				can, _ = pace.CANPassword(o.CAN)
 			}
 			p.paceChip = pace.NewChip(infos.PACE, mrz, can, o.Rand)
+			if o.CAKey != nil {
+				p.paceChip.SetCAMKey(o.CAKey.D) // chip authentication mapping, if offered
+			}
 		}
 	}
 	return p

@@ -95,6 +95,8 @@ type Result struct {
 	CA     Outcome
 	PA     *pa.Report
 	Timing Timing
+
+	cam *pace.CAMProof // chip authentication mapping proof, checked against DG14
 }
 
 // Errors of a read. Neither they nor the errors they wrap carry the MRZ,
@@ -250,6 +252,7 @@ func tryPACE(ctx context.Context, t chip.Transceiver, o Opts, rnd io.Reader, res
 		return nil, fmt.Errorf("select eMRTD application after PACE: %w", err)
 	}
 	res.Access = pr.Protocol.String()
+	res.cam = pr.CAM
 	return st, nil
 }
 
@@ -282,6 +285,9 @@ func readFiles(ctx context.Context, t chip.Transceiver, reauth func() (chip.Tran
 		}
 	}
 	res.CA = Outcome{Status: pa.NotChecked, Reason: "no DG14"}
+	if res.cam != nil {
+		res.CA.Reason = "PACE chip authentication mapping ran, but there is no DG14 with the chip's key to check it against (EF.CardSecurity is not read)"
+	}
 	if listed[14] {
 		b, err := chip.ReadFile(ctx, t, chip.FIDDG14, o.File)
 		switch {
@@ -295,6 +301,12 @@ func readFiles(ctx context.Context, t chip.Transceiver, reauth func() (chip.Tran
 			if res.DG14, err = lds.ParseDG14(b); err != nil {
 				res.Skipped[14] = err.Error()
 				res.CA = Outcome{Status: pa.Fail, Reason: "DG14 unparsable: " + err.Error()}
+			} else if res.cam != nil {
+				// Chip authentication mapping already proved the chip
+				// during PACE (ICAO 9303 Part 11 §4.4.3.5); check its
+				// proof against DG14's key instead of running CA again.
+				res.CA = camOutcome(res.cam, res.DG14)
+				log.Info("chip authentication mapping checked", "status", res.CA.Status)
 			} else if t, err = chipAuth(ctx, t, reauth, o, rnd, res, log); err != nil {
 				return nil, err
 			}
@@ -375,6 +387,16 @@ func chipAuth(ctx context.Context, t chip.Transceiver, reauth func() (chip.Trans
 	}
 	res.Access, res.AccessNote = access, note
 	return nt, nil
+}
+
+// camOutcome checks the chip authentication mapping proof against DG14's
+// chip authentication keys. Like CA, a pass counts only together with a
+// dg_hashes pass covering DG14.
+func camOutcome(p *pace.CAMProof, dg14 *lds.SecurityInfos) Outcome {
+	if err := p.VerifyCAM(dg14.CAKeys); err != nil {
+		return Outcome{Status: pa.Fail, Reason: err.Error()}
+	}
+	return Outcome{Status: pa.Pass, Reason: "by PACE chip authentication mapping"}
 }
 
 var (

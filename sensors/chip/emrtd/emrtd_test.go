@@ -9,6 +9,7 @@ import (
 	"errors"
 	"math/big"
 	mrand "math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,8 @@ func newFixture(t *testing.T, paceInfos []lds.PACEInfo, pkiOpts chiptest.PKIOpts
 func (f *fixture) opts() emrtd.Opts {
 	return emrtd.Opts{Key: f.doc.Key, Trust: f.trust, PrintedMRZ: f.doc.MRZ}
 }
+
+var camP256 = []lds.PACEInfo{{Protocol: pace.OID(true, pace.ChipAuthenticationMapping, sm.AlgAES128), Version: 2, ParameterID: 12}}
 
 var ecdhAES = []lds.PACEInfo{{Protocol: pace.OID(true, pace.GenericMapping, sm.AlgAES128), Version: 2, ParameterID: 13}}
 
@@ -114,6 +117,8 @@ func TestReadPACE(t *testing.T) {
 		{"brainpoolP256r1 AES-128 MRZ", ecdhAES, "PACE-ECDH-GM-AES-128", ""},
 		{"P-256 AES-256 CAN", []lds.PACEInfo{{Protocol: pace.OID(true, pace.GenericMapping, sm.AlgAES256), Version: 2, ParameterID: 12}}, "PACE-ECDH-GM-AES-256", "123456"},
 		{"DH 3DES", []lds.PACEInfo{{Protocol: pace.OID(false, pace.GenericMapping, sm.Alg3DES), Version: 2, ParameterID: 0}}, "PACE-DH-GM-3DES", ""},
+		{"IM brainpoolP256r1 AES-128", []lds.PACEInfo{{Protocol: pace.OID(true, pace.IntegratedMapping, sm.AlgAES128), Version: 2, ParameterID: 13}}, "PACE-ECDH-IM-AES-128", ""},
+		{"IM DH 2048 AES-256 CAN", []lds.PACEInfo{{Protocol: pace.OID(false, pace.IntegratedMapping, sm.AlgAES256), Version: 2, ParameterID: 2}}, "PACE-DH-IM-AES-256", "123456"},
 		{"two infos", append([]lds.PACEInfo{{Protocol: pace.OID(false, pace.GenericMapping, sm.AlgAES128), Version: 2, ParameterID: 0}}, ecdhAES...), "PACE-ECDH-GM-AES-128", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,8 +139,9 @@ func TestReadPACE(t *testing.T) {
 }
 
 func TestFallbackToBAC(t *testing.T) {
-	// The chip offers only integrated mapping, which is not built: BAC.
-	im := []lds.PACEInfo{{Protocol: pace.OID(true, pace.IntegratedMapping, sm.AlgAES128), Version: 2, ParameterID: 13}}
+	// The chip offers only integrated mapping on NIST P-224, which the
+	// point encoding cannot serve (p ≡ 1 mod 4): BAC.
+	im := []lds.PACEInfo{{Protocol: pace.OID(true, pace.IntegratedMapping, sm.AlgAES128), Version: 2, ParameterID: 10}}
 	f := newFixture(t, im, chiptest.PKIOpts{})
 	p := chiptest.NewPassport(f.doc, chiptest.PassportOpts{AAKey: f.aa})
 	res, err := emrtd.Read(context.Background(), p, f.opts())
@@ -420,6 +426,9 @@ func TestChipAuthentication(t *testing.T) {
 		{"3DES P-256 after BAC", sm.Alg3DES, elliptic.P256(), nil, false},
 		{"cloned chip after BAC", sm.AlgAES128, elliptic.P256(), nil, true},
 		{"cloned chip after PACE", sm.AlgAES128, elliptic.P256(), ecdhAES, true},
+		{"PACE-CAM P-256", sm.AlgAES128, elliptic.P256(), camP256, false},
+		{"PACE-CAM P-384 AES-256", sm.AlgAES256, elliptic.P384(), []lds.PACEInfo{{Protocol: pace.OID(true, pace.ChipAuthenticationMapping, sm.AlgAES256), Version: 2, ParameterID: 15}}, false},
+		{"cloned chip under PACE-CAM", sm.AlgAES128, elliptic.P256(), camP256, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pki, _ := chiptest.NewPKI(chiptest.PKIOpts{})
@@ -446,6 +455,14 @@ func TestChipAuthentication(t *testing.T) {
 				}
 			} else if res.CA.Status != pa.Pass {
 				t.Fatalf("CA = %+v", res.CA)
+			}
+			if cam := tc.infos != nil && tc.infos[0].Protocol[len(tc.infos[0].Protocol)-2] == 6; cam {
+				if !strings.Contains(res.Access, "CAM") {
+					t.Fatalf("access %q, want PACE-CAM", res.Access)
+				}
+				if !tc.clone && !strings.Contains(res.CA.Reason, "mapping") {
+					t.Fatalf("CA passed %q, not by the mapping", res.CA.Reason)
+				}
 			}
 			// The read completes either way, and PA still covers DG14.
 			if !res.PA.Passed() || len(res.Faces) != 1 {

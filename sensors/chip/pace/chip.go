@@ -14,7 +14,8 @@ import (
 	"github.com/egate/egate/sensors/chip/tlv"
 )
 
-// Chip is the chip side of PACE generic mapping, for the simulated passport
+// Chip is the chip side of PACE (generic, integrated and chip
+// authentication mapping), for the simulated passport
 // in sensors/chip/chiptest. It shares the group arithmetic and key
 // derivation with the terminal side, so a bug common to both would pass
 // the round trip; the ICAO Appendix G example pins both sides to the
@@ -30,6 +31,7 @@ type Chip struct {
 	g, gm      group
 	pw         Password
 	s          *big.Int
+	sBytes     []byte
 	mapPriv    *big.Int
 	ephPriv    *big.Int
 	ephPub     []byte
@@ -37,7 +39,13 @@ type Chip struct {
 	cipher     *sm.Cipher
 	ksEnc      []byte
 	ksMac      []byte
+	camKey     *big.Int // SK_IC for chip authentication mapping
 }
+
+// SetCAMKey gives the chip its static chip authentication private key, so
+// that it can answer chip authentication mapping (SK_IC, a scalar on the
+// PACE curve). A key other than the one in DG14 makes a cloned chip.
+func (c *Chip) SetCAMKey(d *big.Int) { c.camKey = d }
 
 // NewChip returns a chip that offers infos and knows the given passwords
 // (either may be the zero Password). rnd nil means crypto/rand.
@@ -91,7 +99,7 @@ func (c *Chip) SetAT(data []byte) error {
 	if err != nil {
 		return err
 	}
-	if proto.Mapping != GenericMapping {
+	if !Supported(*chosen) || (proto.Mapping == ChipAuthenticationMapping && c.camKey == nil) {
 		return fmt.Errorf("%w: %v", ErrUnsupported, proto)
 	}
 	g, err := standardGroup(chosen.ParameterID)
@@ -135,6 +143,9 @@ func (c *Chip) ga(data []byte) ([]byte, *sm.Session, error) {
 			return nil, nil, err
 		}
 		s := make([]byte, 16)
+		if c.proto.Mapping == IntegratedMapping {
+			s = make([]byte, imNonceLen(c.proto.Alg))
+		}
 		if _, err := io.ReadFull(c.rnd, s); err != nil {
 			return nil, nil, err
 		}
@@ -142,13 +153,24 @@ func (c *Chip) ga(data []byte) ([]byte, *sm.Session, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		c.s = new(big.Int).SetBytes(s)
+		c.s, c.sBytes = new(big.Int).SetBytes(s), s
 		c.step = 2
 		return dynAuth(0x80, z), nil, nil
 	case 2:
 		termMap, err := tlv.Single(inner, 0x81)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: step 2: %w", ErrProtocol, err)
+		}
+		if c.proto.Mapping == IntegratedMapping {
+			x, err := mapNonce(c.proto.Alg, c.sBytes, termMap, c.g.prime())
+			if err != nil {
+				return nil, nil, err
+			}
+			if c.gm, err = c.g.integrated(x); err != nil {
+				return nil, nil, err
+			}
+			c.step = 3
+			return dynAuth(0, nil), nil, nil
 		}
 		priv, pub, err := c.g.generate(c.rnd)
 		if err != nil {
@@ -214,7 +236,23 @@ func (c *Chip) ga(data []byte) ([]byte, *sm.Session, error) {
 			return nil, nil, err
 		}
 		c.step = 0
-		return dynAuth(0x86, tIC), sess, nil
+		out := tlv.Encode(0x86, tIC)
+		if c.proto.Mapping == ChipAuthenticationMapping {
+			// CA_IC = SK_IC⁻¹ · SK_Map,IC mod n (§4.4.3.5.1).
+			n := c.g.order()
+			inv := new(big.Int).ModInverse(c.camKey, n)
+			if inv == nil {
+				return nil, nil, fmt.Errorf("%w: chip authentication key not invertible", ErrProtocol)
+			}
+			ca := inv.Mul(inv, c.mapPriv)
+			ca.Mod(ca, n)
+			aIC, err := encryptCAData(c.proto.Alg, c.ksEnc, ca.FillBytes(make([]byte, (n.BitLen()+7)/8)))
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, tlv.Encode(0x8A, aIC)...)
+		}
+		return tlv.Encode(0x7C, out), sess, nil
 	}
 	return nil, nil, fmt.Errorf("%w: GENERAL AUTHENTICATE out of sequence", ErrProtocol)
 }

@@ -34,6 +34,11 @@ type group interface {
 	// template (§4.4.3.4).
 	pubTag() uint32
 	order() *big.Int
+	// prime is the field prime p.
+	prime() *big.Int
+	// integrated returns the group with generator f_G(x) (integrated
+	// mapping, §4.4.3.3.2); x = R_p(s, t).
+	integrated(x *big.Int) (group, error)
 }
 
 // randScalar draws a uniform scalar in [1, n-1] by rejection sampling.

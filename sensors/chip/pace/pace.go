@@ -119,15 +119,29 @@ func OID(ecdh bool, m Mapping, alg sm.Alg) asn1.ObjectIdentifier {
 // Supported reports whether this package can run the PACEInfo.
 func Supported(info lds.PACEInfo) bool {
 	p, err := ParseProtocol(info.Protocol)
-	if err != nil || p.Mapping != GenericMapping || info.Version != 2 {
+	if err != nil || info.Version != 2 {
 		return false
 	}
-	_, err = standardGroup(info.ParameterID)
-	return err == nil
+	g, err := standardGroup(info.ParameterID)
+	if err != nil {
+		return false
+	}
+	switch p.Mapping {
+	case GenericMapping:
+		return true
+	case IntegratedMapping:
+		return imSupported(g)
+	case ChipAuthenticationMapping:
+		_, ec := g.(*ecGroup)
+		return ec && p.ECDH
+	}
+	return false
 }
 
-// Choose picks the strongest supported PACEInfo: ECDH before DH, then the
-// larger AES key, 3DES last. ok is false when none is supported, and the
+// Choose picks the strongest supported PACEInfo: ECDH before DH, chip
+// authentication mapping before the other mappings (it proves the chip
+// genuine on the way), then the larger AES key, 3DES last; on a tie the
+// one listed first. ok is false when none is supported, and the
 // caller falls back to BAC (ICAO 9303 Part 11 §4.2).
 func Choose(infos []lds.PACEInfo) (best lds.PACEInfo, ok bool) {
 	score := func(i lds.PACEInfo) int {
@@ -135,6 +149,9 @@ func Choose(infos []lds.PACEInfo) (best lds.PACEInfo, ok bool) {
 		s := int(p.Alg)
 		if p.ECDH {
 			s += 10
+		}
+		if p.Mapping == ChipAuthenticationMapping {
+			s += 5 // authenticates the chip in the same run
 		}
 		return s
 	}
@@ -205,6 +222,10 @@ type Result struct {
 	// CAR is the certification authority reference(s) the chip sent in the
 	// last GENERAL AUTHENTICATE (DO'87', DO'88'), if any.
 	CAR []string
+	// CAM is set after chip authentication mapping: the chip's proof, to
+	// be checked with VerifyCAM against its static key once passive
+	// authentication has vouched for that key.
+	CAM *CAMProof
 }
 
 // Opts tunes a PACE run.
@@ -259,7 +280,7 @@ func gaResponse(resp []byte, tag uint32) ([]byte, []tlv.Object, error) {
 	return nil, nil, fmt.Errorf("%w: GENERAL AUTHENTICATE answer lacks DO'%X'", ErrProtocol, tag)
 }
 
-// Establish runs PACE with generic mapping over t (ICAO 9303 Part 11
+// Establish runs PACE (generic, integrated or chip authentication mapping) over t (ICAO 9303 Part 11
 // §4.4.4) and returns the secure messaging session, whose SSC starts at
 // zero. infos is the parsed EF.CardAccess; the strongest supported PACEInfo
 // is used.
@@ -284,8 +305,8 @@ func EstablishWith(ctx context.Context, t chip.Transceiver, info lds.PACEInfo, p
 	if err != nil {
 		return nil, nil, err
 	}
-	if proto.Mapping != GenericMapping {
-		return nil, nil, fmt.Errorf("%w: %v", ErrUnsupported, proto)
+	if !Supported(info) {
+		return nil, nil, fmt.Errorf("%w: %v with domain parameter %d", ErrUnsupported, proto, info.ParameterID)
 	}
 	g, err := standardGroup(info.ParameterID)
 	if err != nil {
@@ -346,30 +367,52 @@ func EstablishWith(ctx context.Context, t chip.Transceiver, info lds.PACEInfo, p
 	if err != nil {
 		return nil, nil, err
 	}
-	s := new(big.Int).SetBytes(sBytes)
 
-	// Step 2: map the nonce (generic mapping, §4.4.3.3.1).
-	mapPriv, mapPub, err := g.generate(rnd)
-	if err != nil {
-		return nil, nil, err
-	}
-	if resp, err = ga(false, dynAuth(0x81, mapPub)); err != nil {
-		return nil, nil, err
-	}
-	chipMapPub, _, err := gaResponse(resp, 0x82)
-	if err != nil {
-		return nil, nil, err
-	}
-	if bytes.Equal(chipMapPub, mapPub) {
-		return nil, nil, fmt.Errorf("%w: chip echoed the mapping key", ErrProtocol)
-	}
-	h, err := g.exp(chipMapPub, mapPriv)
-	if err != nil {
-		return nil, nil, err
-	}
-	gm, err := g.mapped(s, h)
-	if err != nil {
-		return nil, nil, err
+	// Step 2: map the nonce (§4.4.3.3).
+	var gm group
+	var chipMapPub []byte
+	switch proto.Mapping {
+	case IntegratedMapping:
+		// The terminal's nonce t goes in clear; the chip answers with an
+		// empty dynamic authentication data object.
+		tn := make([]byte, proto.Alg.KeyLen())
+		if _, err := io.ReadFull(rnd, tn); err != nil {
+			return nil, nil, fmt.Errorf("pace: random: %w", err)
+		}
+		if resp, err = ga(false, dynAuth(0x81, tn)); err != nil {
+			return nil, nil, err
+		}
+		if _, err := tlv.Single(resp, 0x7C); err != nil {
+			return nil, nil, fmt.Errorf("%w: GENERAL AUTHENTICATE answer: %w", ErrProtocol, err)
+		}
+		x, err := mapNonce(proto.Alg, sBytes, tn, g.prime())
+		if err != nil {
+			return nil, nil, err
+		}
+		if gm, err = g.integrated(x); err != nil {
+			return nil, nil, err
+		}
+	default: // generic mapping, also under chip authentication mapping
+		mapPriv, mapPub, err := g.generate(rnd)
+		if err != nil {
+			return nil, nil, err
+		}
+		if resp, err = ga(false, dynAuth(0x81, mapPub)); err != nil {
+			return nil, nil, err
+		}
+		if chipMapPub, _, err = gaResponse(resp, 0x82); err != nil {
+			return nil, nil, err
+		}
+		if bytes.Equal(chipMapPub, mapPub) {
+			return nil, nil, fmt.Errorf("%w: chip echoed the mapping key", ErrProtocol)
+		}
+		h, err := g.exp(chipMapPub, mapPriv)
+		if err != nil {
+			return nil, nil, err
+		}
+		if gm, err = g.mapped(new(big.Int).SetBytes(sBytes), h); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	// Step 3: key agreement on the mapped generator.
@@ -431,9 +474,21 @@ func EstablishWith(ctx context.Context, t chip.Transceiver, info lds.PACEInfo, p
 	}
 	res := &Result{Protocol: proto, ParameterID: info.ParameterID}
 	for _, o := range objs {
-		if o.Tag == 0x87 || o.Tag == 0x88 {
+		switch o.Tag {
+		case 0x87, 0x88:
 			res.CAR = append(res.CAR, string(o.Value))
+		case 0x8A:
+			if proto.Mapping == ChipAuthenticationMapping {
+				ca, err := decryptCAData(proto.Alg, ksEnc, o.Value)
+				if err != nil {
+					return nil, nil, err
+				}
+				res.CAM = &CAMProof{g: g, mapPub: chipMapPub, ca: ca}
+			}
 		}
+	}
+	if proto.Mapping == ChipAuthenticationMapping && res.CAM == nil {
+		return nil, nil, fmt.Errorf("%w: chip authentication mapping without chip authentication data (DO'8A')", ErrProtocol)
 	}
 	sess, err := sm.NewSession(proto.Alg, ksEnc, ksMac, make([]byte, proto.Alg.BlockSize()))
 	if err != nil {

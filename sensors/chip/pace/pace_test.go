@@ -265,7 +265,8 @@ func TestWrongPassword(t *testing.T) {
 }
 
 func TestChooseAndUnsupported(t *testing.T) {
-	im := lds.PACEInfo{Protocol: pace.OID(true, pace.IntegratedMapping, sm.AlgAES128), Version: 2, ParameterID: 13}
+	// Integrated mapping needs p ≡ 3 mod 4: not NIST P-224 (parameter 10).
+	im := lds.PACEInfo{Protocol: pace.OID(true, pace.IntegratedMapping, sm.AlgAES128), Version: 2, ParameterID: 10}
 	p192 := lds.PACEInfo{Protocol: pace.OID(true, pace.GenericMapping, sm.AlgAES128), Version: 2, ParameterID: 8}
 	dh := lds.PACEInfo{Protocol: pace.OID(false, pace.GenericMapping, sm.AlgAES128), Version: 2, ParameterID: 0}
 	ec := lds.PACEInfo{Protocol: pace.OID(true, pace.GenericMapping, sm.AlgAES256), Version: 2, ParameterID: 13}

@@ -73,6 +73,9 @@ func TestPCSCDRead(t *testing.T) {
 		{"BAC", nil, emrtd.AccessBAC, false},
 		{"PACE ECDH brainpoolP256r1", []lds.PACEInfo{{Protocol: pace.OID(true, pace.GenericMapping, sm.AlgAES128), Version: 2, ParameterID: 13}}, "PACE-ECDH-GM-AES-128", false},
 		{"PACE ECDH P-256 extended length", []lds.PACEInfo{{Protocol: pace.OID(true, pace.GenericMapping, sm.AlgAES256), Version: 2, ParameterID: 12}}, "PACE-ECDH-GM-AES-256", true},
+		{"PACE ECDH integrated mapping brainpoolP256r1", []lds.PACEInfo{{Protocol: pace.OID(true, pace.IntegratedMapping, sm.AlgAES128), Version: 2, ParameterID: 13}}, "PACE-ECDH-IM-AES-128", false},
+		{"PACE DH integrated mapping", []lds.PACEInfo{{Protocol: pace.OID(false, pace.IntegratedMapping, sm.AlgAES128), Version: 2, ParameterID: 1}}, "PACE-DH-IM-AES-128", false},
+		{"PACE chip authentication mapping P-256", []lds.PACEInfo{{Protocol: pace.OID(true, pace.ChipAuthenticationMapping, sm.AlgAES128), Version: 2, ParameterID: 12}}, "PACE-ECDH-CAM-AES-128", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, aa, trust := document(t, tc.infos)
@@ -141,6 +144,8 @@ func BenchmarkPCSCDRead(b *testing.B) {
 	}{
 		{"BAC", nil},
 		{"PACE-ECDH-brainpoolP256r1", []lds.PACEInfo{{Protocol: pace.OID(true, pace.GenericMapping, sm.AlgAES128), Version: 2, ParameterID: 13}}},
+		{"PACE-ECDH-IM-brainpoolP256r1", []lds.PACEInfo{{Protocol: pace.OID(true, pace.IntegratedMapping, sm.AlgAES128), Version: 2, ParameterID: 13}}},
+		{"PACE-ECDH-CAM-P256", []lds.PACEInfo{{Protocol: pace.OID(true, pace.ChipAuthenticationMapping, sm.AlgAES128), Version: 2, ParameterID: 12}}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			pki, _ := chiptest.NewPKI(chiptest.PKIOpts{})
