@@ -155,7 +155,7 @@ func runDocRead(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return fail(docFail{2, "trust", err})
 		}
 		o.Trust = ts
-		out.TrustAnchors = len(ts.CSCAs)
+		out.TrustAnchors = ts.Len()
 	} else {
 		fmt.Fprintln(stderr, "egatectl doc read: no --trust: the document signer cannot be traced to a CSCA, so ds_signature fails")
 	}

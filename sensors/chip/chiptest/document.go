@@ -188,6 +188,9 @@ type DocumentOpts struct {
 	MRZ string
 	// Face is the portrait; default FaceJPEG(180, 240).
 	Face *lds.FaceImage
+	// DG2ISO39794 encodes DG2 as an ISO/IEC 39794-5 face image data block
+	// (7F2E) instead of an ISO/IEC 19794-5 facial record (5F2E).
+	DG2ISO39794 bool
 	// PACE lists the PACEInfos of EF.CardAccess; nil means no PACE.
 	PACE []lds.PACEInfo
 	// AAKey adds DG15 with its public key (ECDSA keys also add DG14 with an
@@ -197,6 +200,12 @@ type DocumentOpts struct {
 	// default AES-128) for this key's public half.
 	CAKey *ecdsa.PrivateKey
 	CAAlg sm.Alg
+	// CardSecurity adds EF.CardSecurity (the PACEInfos and, with CAKey, the
+	// chip authentication infos, signed by the DS), where chips keep the
+	// key for PACE chip authentication mapping. CAOnlyInCardSecurity
+	// leaves the chip authentication infos out of DG14.
+	CardSecurity         bool
+	CAOnlyInCardSecurity bool
 	// ExtraDGs adds data groups as they are (e.g. 11, 12).
 	ExtraDGs map[int][]byte
 	// Hash is the SOD hash; default SHA-256.
@@ -205,13 +214,14 @@ type DocumentOpts struct {
 
 // Document is the set of files of a test eMRTD.
 type Document struct {
-	MRZ        string
-	Key        chip.MRZKey
-	COM        []byte
-	SOD        []byte
-	CardAccess []byte
-	DGs        map[int][]byte
-	PKI        *PKI
+	MRZ          string
+	Key          chip.MRZKey
+	COM          []byte
+	SOD          []byte
+	CardAccess   []byte
+	CardSecurity []byte
+	DGs          map[int][]byte
+	PKI          *PKI
 }
 
 var alpha3 = map[string]string{"NL": "NLD", "DE": "D<<", "FR": "FRA", "GB": "GBR", "US": "USA", "UT": "UTO"}
@@ -249,7 +259,10 @@ func NewDocument(o DocumentOpts) (*Document, error) {
 		DGs: map[int][]byte{1: lds.MarshalDG1(o.MRZ), 2: lds.MarshalDG2(*o.Face)},
 		PKI: o.PKI,
 	}
-	var dg14 []asn1.RawValue
+	if o.DG2ISO39794 {
+		d.DGs[2] = lds.MarshalDG2ISO39794(*o.Face)
+	}
+	var dg14, caInfos []asn1.RawValue
 	if o.AAKey != nil {
 		spki, err := x509.MarshalPKIXPublicKey(o.AAKey.Public())
 		if err != nil {
@@ -290,7 +303,10 @@ func NewDocument(o DocumentOpts) (*Document, error) {
 		if err != nil {
 			return nil, err
 		}
-		dg14 = append(dg14, asn1.RawValue{FullBytes: pk}, asn1.RawValue{FullBytes: info})
+		caInfos = []asn1.RawValue{{FullBytes: pk}, {FullBytes: info}}
+		if !o.CAOnlyInCardSecurity {
+			dg14 = append(dg14, caInfos...)
+		}
 	}
 	if dg14 != nil {
 		set, err := asn1.MarshalWithParams(dg14, "set")
@@ -304,6 +320,23 @@ func NewDocument(o DocumentOpts) (*Document, error) {
 	}
 	if o.PACE != nil {
 		if d.CardAccess, err = lds.MarshalPACEInfos(o.PACE); err != nil {
+			return nil, err
+		}
+	}
+	if o.CardSecurity {
+		infos := append([]asn1.RawValue{}, caInfos...)
+		if d.CardAccess != nil {
+			var pace []asn1.RawValue
+			if _, err := asn1.UnmarshalWithParams(d.CardAccess, &pace, "set"); err != nil {
+				return nil, err
+			}
+			infos = append(pace, infos...)
+		}
+		set, err := asn1.MarshalWithParams(infos, "set")
+		if err != nil {
+			return nil, err
+		}
+		if d.CardSecurity, err = SignCMS(lds.OIDSecurityObject, set, o.PKI.DS, o.PKI.DSKey, o.Hash); err != nil {
 			return nil, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/asn1"
 	"errors"
@@ -29,9 +30,15 @@ type PassportOpts struct {
 	CAN chip.CAN
 	// Extended lets READ BINARY ask for more than 256 bytes.
 	Extended bool
-	// AAKey answers INTERNAL AUTHENTICATE (ECDSA only). It may differ from
-	// the key in DG15 to simulate a cloned chip.
+	// AAKey answers INTERNAL AUTHENTICATE: an *ecdsa.PrivateKey (plain
+	// r||s over SHA-256) or an *rsa.PrivateKey (ISO/IEC 9796-2 scheme 1,
+	// see SignRSAAA). It may differ from the key in DG15 to simulate a
+	// cloned chip.
 	AAKey crypto.Signer
+	// AARSAHash is the hash of RSA active authentication: 0 is SHA-1 with
+	// the implicit trailer BC; SHA-1 to SHA-512 use the two-byte trailer
+	// (SHA-256: 34 CC).
+	AARSAHash crypto.Hash
 	// CAKey is the chip authentication private key the chip holds. It may
 	// differ from the key in DG14 to simulate a cloned chip.
 	CAKey *ecdsa.PrivateKey
@@ -166,8 +173,11 @@ func status(s uint16) chip.Response { return chip.Response{SW: s} }
 func (p *Passport) file(fid []byte) []byte {
 	id := uint16(fid[0])<<8 | uint16(fid[1])
 	if !p.appSel {
-		if id == chip.FIDCardAccess {
+		switch id {
+		case chip.FIDCardAccess:
 			return p.doc.CardAccess
+		case chip.FIDCardSecurity:
+			return p.doc.CardSecurity
 		}
 		return nil
 	}
@@ -332,10 +342,14 @@ func (p *Passport) readBinary(cmd chip.Command, secure bool) chip.Response {
 	return chip.Response{Data: data, SW: s}
 }
 
-// internalAuthenticate is ECDSA active authentication (ICAO 9303 Part 11
-// §6.1): the chip signs the 8-byte challenge; the signature is plain r||s
-// over SHA-256 (BSI TR-03111), as named in DG14's ActiveAuthenticationInfo.
+// internalAuthenticate is active authentication (ICAO 9303 Part 11 §6.1):
+// the chip signs the 8-byte challenge. With an ECDSA key the signature is
+// plain r||s over SHA-256 (BSI TR-03111), as named in DG14's
+// ActiveAuthenticationInfo; an RSA key is handled by internalAuthenticateRSA.
 func (p *Passport) internalAuthenticate(cmd chip.Command, secure bool) chip.Response {
+	if rk, ok := p.opts.AAKey.(*rsa.PrivateKey); ok {
+		return p.internalAuthenticateRSA(rk, cmd, secure)
+	}
 	k, ok := p.opts.AAKey.(*ecdsa.PrivateKey)
 	if !ok {
 		return status(chip.SWInsNotSupported)

@@ -11,8 +11,11 @@
 //
 //  1. Read EF.CardAccess (011C) from the master file without protection.
 //     If it lists a PACEInfo this stack runs, run PACE with the CAN when one
-//     is given, else with the MRZ (§4.4), then select the eMRTD application
-//     (A0 00 00 02 47 10 01) inside secure messaging.
+//     is given, else with the MRZ (§4.4; generic, integrated or chip
+//     authentication mapping), then select the eMRTD application
+//     (A0 00 00 02 47 10 01) inside secure messaging. After chip
+//     authentication mapping, EF.CardSecurity (011D in the master file) is
+//     read first: it may hold the chip's static key.
 //  2. Otherwise, or if PACE fails for any reason other than a removed card
 //     or a cancelled context, select the application and run BAC (§4.3).
 //     Result.AccessNote says why PACE was not used.
@@ -21,17 +24,29 @@
 //     sensors/chip/ca) and prove it by re-reading EF.COM under the new
 //     keys; a chip that cannot continue is recorded as a failed CA (possible
 //     clone) and access control is run again so the read still completes.
+//     After PACE chip authentication mapping no CA runs: the mapping's
+//     proof is checked in step 6 instead.
 //  4. Read the other data groups EF.COM lists, except DG3 and DG4
 //     (fingerprints and irises need EAC terminal authentication, not
 //     built). DG1 and DG2 are required; an optional group that fails to
 //     read is reported, not fatal. DG1's zone is also parsed by
 //     sensors/mrz (Result.MRZ).
-//  5. Active authentication (§6.1) when DG15 is present: ECDSA keys are
-//     checked (the plain r||s signature over the 8-byte challenge, hash from
-//     DG14's ActiveAuthenticationInfo); RSA (ISO/IEC 9796-2) is reported as
-//     not checked.
-//  6. Passive authentication (sensors/chip/pa). Result.ChipResult maps
-//     everything onto sensors.ChipResult for the gate.
+//  5. Active authentication (§6.1) when DG15 is present: INTERNAL
+//     AUTHENTICATE with an 8-byte challenge. ECDSA keys: the plain r||s
+//     signature, hash from DG14's ActiveAuthenticationInfo. RSA keys:
+//     ISO/IEC 9796-2 digital signature scheme 1 (aa_rsa.go): the message
+//     representative is recovered with the public key (header 6A partial
+//     or 4A/4B full recovery, trailer BC for SHA-1 or a hash identifier
+//     and CC) and its digest checked over M1 || challenge. A chip whose
+//     signature does not verify fails as a possible clone; an RSA key
+//     under 1024 or over 8192 bits, or with an even exponent, is not
+//     checked.
+//  6. Passive authentication (sensors/chip/pa). After chip authentication
+//     mapping, its proof is checked against DG14's key, else against
+//     EF.CardSecurity's once that file has passed its own signature and DS
+//     chain checks (pa.VerifyCardSecurity); the outcome is Result.CA.
+//     Result.ChipResult maps everything onto sensors.ChipResult for the
+//     gate.
 //
 // # Results and errors
 //

@@ -85,11 +85,14 @@ type Result struct {
 	DG14   *lds.SecurityInfos
 	DG15   *lds.DG15
 	// Files are the raw files: data groups by number.
-	Files   map[int][]byte
-	RawCOM  []byte
-	RawSOD  []byte
-	Skipped map[int]string // optional data groups not read, with the reason
-	AA      Outcome
+	Files  map[int][]byte
+	RawCOM []byte
+	RawSOD []byte
+	// RawCardSecurity is EF.CardSecurity, read after PACE with chip
+	// authentication mapping (nil otherwise, or when the chip has none).
+	RawCardSecurity []byte
+	Skipped         map[int]string // optional data groups not read, with the reason
+	AA              Outcome
 	// CA is chip authentication (DG14); it counts only together with a
 	// dg_hashes pass, which covers DG14.
 	CA     Outcome
@@ -155,6 +158,10 @@ func Read(ctx context.Context, t chip.Transceiver, o Opts) (*Result, error) {
 		SOD: res.RawSOD, COM: res.RawCOM, DataGroups: res.Files,
 		PrintedMRZ: o.PrintedMRZ, Now: o.Now, CountryAliases: o.CountryAliases,
 	}, o.Trust)
+	if res.cam != nil {
+		res.CA = camOutcome(res, o)
+		log.Info("chip authentication mapping checked", "status", res.CA.Status)
+	}
 	res.Timing.PA = time.Since(start)
 	for _, c := range res.PA.Checks {
 		log.Info("passive authentication", "check", c.Name, "status", c.Status)
@@ -248,11 +255,22 @@ func tryPACE(ctx context.Context, t chip.Transceiver, o Opts, rnd io.Reader, res
 		return nil, err
 	}
 	st := &sm.Transceiver{Inner: t, Session: sess}
+	res.Access = pr.Protocol.String()
+	res.cam = pr.CAM
+	if pr.CAM != nil {
+		// EF.CardSecurity (in the master file, still selected) holds the
+		// chip's static key for checking the mapping's proof.
+		cs, err := chip.ReadFile(ctx, st, chip.FIDCardSecurity, o.File)
+		switch {
+		case fatal(err):
+			return nil, err
+		case err == nil:
+			res.RawCardSecurity = cs
+		}
+	}
 	if err := chip.SelectApplication(ctx, st, chip.AIDeMRTD); err != nil {
 		return nil, fmt.Errorf("select eMRTD application after PACE: %w", err)
 	}
-	res.Access = pr.Protocol.String()
-	res.cam = pr.CAM
 	return st, nil
 }
 
@@ -285,9 +303,6 @@ func readFiles(ctx context.Context, t chip.Transceiver, reauth func() (chip.Tran
 		}
 	}
 	res.CA = Outcome{Status: pa.NotChecked, Reason: "no DG14"}
-	if res.cam != nil {
-		res.CA.Reason = "PACE chip authentication mapping ran, but there is no DG14 with the chip's key to check it against (EF.CardSecurity is not read)"
-	}
 	if listed[14] {
 		b, err := chip.ReadFile(ctx, t, chip.FIDDG14, o.File)
 		switch {
@@ -303,10 +318,9 @@ func readFiles(ctx context.Context, t chip.Transceiver, reauth func() (chip.Tran
 				res.CA = Outcome{Status: pa.Fail, Reason: "DG14 unparsable: " + err.Error()}
 			} else if res.cam != nil {
 				// Chip authentication mapping already proved the chip
-				// during PACE (ICAO 9303 Part 11 §4.4.3.5); check its
-				// proof against DG14's key instead of running CA again.
-				res.CA = camOutcome(res.cam, res.DG14)
-				log.Info("chip authentication mapping checked", "status", res.CA.Status)
+				// during PACE (ICAO 9303 Part 11 §4.4.3.5); its proof is
+				// checked against the chip's key after passive
+				// authentication (camOutcome) instead of running CA again.
 			} else if t, err = chipAuth(ctx, t, reauth, o, rnd, res, log); err != nil {
 				return nil, err
 			}
@@ -389,14 +403,31 @@ func chipAuth(ctx context.Context, t chip.Transceiver, reauth func() (chip.Trans
 	return nt, nil
 }
 
-// camOutcome checks the chip authentication mapping proof against DG14's
-// chip authentication keys. Like CA, a pass counts only together with a
-// dg_hashes pass covering DG14.
-func camOutcome(p *pace.CAMProof, dg14 *lds.SecurityInfos) Outcome {
-	if err := p.VerifyCAM(dg14.CAKeys); err != nil {
+// camOutcome checks the chip authentication mapping proof against the
+// chip's static key: DG14's (like CA, a pass then counts only together with
+// a dg_hashes pass covering DG14), else EF.CardSecurity's, which must pass
+// its own signature and DS chain checks (pa.VerifyCardSecurity).
+func camOutcome(res *Result, o Opts) Outcome {
+	var dgErr error
+	if res.DG14 != nil {
+		if dgErr = res.cam.VerifyCAM(res.DG14.CAKeys); dgErr == nil {
+			return Outcome{Status: pa.Pass, Reason: "by PACE chip authentication mapping (DG14 key)"}
+		}
+	}
+	if res.RawCardSecurity == nil {
+		if dgErr != nil {
+			return Outcome{Status: pa.Fail, Reason: dgErr.Error()}
+		}
+		return Outcome{Status: pa.NotChecked, Reason: "PACE chip authentication mapping ran, but neither DG14 nor EF.CardSecurity holds the chip's key"}
+	}
+	infos, err := pa.VerifyCardSecurity(res.RawCardSecurity, o.Trust, o.Now)
+	if err != nil {
 		return Outcome{Status: pa.Fail, Reason: err.Error()}
 	}
-	return Outcome{Status: pa.Pass, Reason: "by PACE chip authentication mapping"}
+	if err := res.cam.VerifyCAM(infos.CAKeys); err != nil {
+		return Outcome{Status: pa.Fail, Reason: err.Error()}
+	}
+	return Outcome{Status: pa.Pass, Reason: "by PACE chip authentication mapping (EF.CardSecurity key)"}
 }
 
 var (
@@ -417,7 +448,7 @@ func activeAuth(ctx context.Context, t chip.Transceiver, res *Result, rnd io.Rea
 	}
 	switch k := res.DG15.PublicKey.(type) {
 	case *rsa.PublicKey:
-		return Outcome{Status: pa.NotChecked, Reason: "RSA (ISO/IEC 9796-2) active authentication not built"}
+		return activeAuthRSA(ctx, t, k, rnd)
 	case *ecdsa.PublicKey:
 		h := crypto.SHA256
 		if res.DG14 != nil && len(res.DG14.AA) > 0 {

@@ -3,6 +3,7 @@ package emrtd_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -470,4 +471,85 @@ func TestChipAuthentication(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCAMCardSecurity: after PACE chip authentication mapping, the chip's
+// key may live in EF.CardSecurity only; that file must pass its own
+// signature and DS chain checks before its key is believed.
+func TestCAMCardSecurity(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		inCS, inDG bool
+		clone      bool
+		tamper     bool
+		untrusted  bool
+		want       pa.Status
+		wantReason string
+	}{
+		{name: "key in EF.CardSecurity only", inCS: true, want: pa.Pass, wantReason: "EF.CardSecurity key"},
+		{name: "key in DG14 and EF.CardSecurity", inCS: true, inDG: true, want: pa.Pass, wantReason: "DG14 key"},
+		{name: "clone, key in EF.CardSecurity", inCS: true, clone: true, want: pa.Fail, wantReason: "possible clone"},
+		{name: "EF.CardSecurity altered", inCS: true, tamper: true, want: pa.Fail, wantReason: "EF.CardSecurity"},
+		{name: "EF.CardSecurity from an untrusted signer", inCS: true, untrusted: true, want: pa.Fail, wantReason: "ds_signature"},
+		{name: "key nowhere", want: pa.NotChecked, wantReason: "neither DG14 nor EF.CardSecurity"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pki, _ := chiptest.NewPKI(chiptest.PKIOpts{})
+			caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			doc, err := chiptest.NewDocument(chiptest.DocumentOpts{PKI: pki, PACE: camP256, CAKey: caKey,
+				CardSecurity: tc.inCS, CAOnlyInCardSecurity: !tc.inDG})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.inCS && !tc.inDG {
+				// No EF.CardSecurity and a DG14 without the key.
+				doc, err = chiptest.NewDocument(chiptest.DocumentOpts{PKI: pki, PACE: camP256, CAKey: caKey, CAOnlyInCardSecurity: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.tamper {
+				doc.CardSecurity[len(doc.CardSecurity)-5] ^= 1 // inside the signature
+			}
+			trust := []*x509Cert{pki.CSCA}
+			if tc.untrusted {
+				other, _ := chiptest.NewPKI(chiptest.PKIOpts{})
+				cs, err := chiptest.SignCMS(lds.OIDSecurityObject, mustSecurityContent(t, doc.CardSecurity), other.DS, other.DSKey, crypto.SHA256)
+				if err != nil {
+					t.Fatal(err)
+				}
+				doc.CardSecurity = cs
+			}
+			held := caKey
+			if tc.clone {
+				held, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			}
+			res, err := emrtd.Read(context.Background(), chiptest.NewPassport(doc, chiptest.PassportOpts{CAKey: held}),
+				emrtd.Opts{Key: doc.Key, Trust: &pa.TrustStore{CSCAs: trust}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Access != "PACE-ECDH-CAM-AES-128" {
+				t.Fatalf("access %q (%s)", res.Access, res.AccessNote)
+			}
+			if res.CA.Status != tc.want || !strings.Contains(res.CA.Reason, tc.wantReason) {
+				t.Fatalf("CA = %+v, want %s with %q", res.CA, tc.want, tc.wantReason)
+			}
+			if tc.inCS != (res.RawCardSecurity != nil) {
+				t.Fatalf("EF.CardSecurity read: %v", res.RawCardSecurity != nil)
+			}
+			if !res.PA.Passed() {
+				t.Fatalf("PA %+v", res.PA.Checks)
+			}
+		})
+	}
+}
+
+func mustSecurityContent(t *testing.T, cs []byte) []byte {
+	t.Helper()
+	sd, err := lds.ParseSignedData(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sd.Content
 }

@@ -18,7 +18,7 @@ const (
 // JPEG 2000) to hand to the vision step; it is biometric data and must not
 // be logged.
 type FaceImage struct {
-	Format    string // FormatJPEG or FormatJPEG2000
+	Format    string // FormatJPEG or FormatJPEG2000 (FormatPNG from 39794-5 only)
 	Width     int
 	Height    int
 	ImageType byte // 19794-5 face image type: 0 basic, 1 full frontal, 2 token frontal
@@ -36,7 +36,8 @@ type DG2 struct {
 }
 
 // ParseDG2 decodes DG2 (ICAO 9303 Part 10 §4.7.2) and every ISO/IEC
-// 19794-5:2005 facial record in it.
+// 19794-5:2005 facial record (5F2E) or ISO/IEC 39794-5 face image data
+// block (7F2E, see dg2_39794.go) in it.
 func ParseDG2(b []byte) (*DG2, error) {
 	v, err := tlv.Single(b, DGTag(2))
 	if err != nil {
@@ -86,8 +87,8 @@ func parseBIT(b []byte) ([]FaceImage, error) {
 		switch o.Tag {
 		case 0x5F2E:
 			return ParseFacialRecord(o.Value)
-		case 0x7F2E:
-			return nil, fmt.Errorf("%w: DG2: ISO/IEC 39794-5 data block not supported", ErrFormat)
+		case tagBDB39794:
+			return ParseFaceImageDataBlock(o.Value)
 		}
 	}
 	return nil, fmt.Errorf("%w: DG2 BIT without biometric data block", ErrFormat)

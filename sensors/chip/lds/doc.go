@@ -21,8 +21,13 @@
 //     stays free of it so the fuzzed parsers build on their own.
 //   - DG2, tag 75 (Part 10 §4.7.2): biometric information group template
 //     7F61 of 7F60 templates, each with a header A1 and a biometric data
-//     block 5F2E holding an ISO/IEC 19794-5:2005 facial record whose image is
-//     JPEG or JPEG 2000. The ISO/IEC 39794-5 block (7F2E) is not decoded yet.
+//     block: 5F2E holding an ISO/IEC 19794-5:2005 facial record whose image
+//     is JPEG or JPEG 2000, or 7F2E holding an ISO/IEC 39794-5:2019
+//     FaceImageDataBlock (DER, ICAO 39794-5 eMRTD profile; dg2_39794.go
+//     lists the tags and sources) whose 2D images are JPEG, JPEG 2000 or
+//     PNG, with size and face image kind. Its other optional blocks
+//     (capture, quality, PAD, device, identity metadata, landmarks, colour,
+//     measurements) and 3D or extension representations are skipped.
 //   - DG14, tag 6E (Part 10 §4.7.14, Part 11 §9.2): SecurityInfos.
 //   - DG15, tag 6F (Part 10 §4.7.15): SubjectPublicKeyInfo for active
 //     authentication.

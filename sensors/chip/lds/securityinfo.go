@@ -14,14 +14,17 @@ var ErrFormat = errors.New("lds: malformed")
 
 // Object identifiers of ICAO 9303 Part 11 §9.2 and BSI TR-03110.
 var (
-	OIDBSI        = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7}
-	OIDPACE       = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4}
-	OIDCA         = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3}
-	OIDPK         = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1}
-	OIDTA         = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 2}
-	OIDAA         = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5}
-	OIDLDSSecObj  = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 1}
-	OIDMasterList = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 2}
+	OIDBSI       = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7}
+	OIDPACE      = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4}
+	OIDCA        = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3}
+	OIDPK        = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1}
+	OIDTA        = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 2}
+	OIDAA        = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5}
+	OIDLDSSecObj = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 1}
+	// OIDSecurityObject is the content type of EF.CardSecurity (BSI
+	// TR-03110 id-SecurityObject, used by ICAO 9303 Part 11 §9.2).
+	OIDSecurityObject = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 3, 2, 1}
+	OIDMasterList     = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 2}
 )
 
 // PACEInfo is one PACE protocol the chip offers (ICAO 9303 Part 11 §9.2.1).

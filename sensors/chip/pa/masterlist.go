@@ -1,7 +1,6 @@
 package pa
 
 import (
-	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -11,14 +10,33 @@ import (
 	"github.com/egate/egate/sensors/chip/lds"
 )
 
-// LoadMasterList decodes an ICAO CSCA master list (ICAO 9303 Part 12 §9):
+// LoadMasterList decodes an ICAO CSCA master list as ParseMasterList does
+// and returns the CSCA certificates crypto/x509 parses; ParseMasterList
+// also returns the brainpool ones.
+func LoadMasterList(der []byte, now time.Time) ([]*x509.Certificate, error) {
+	certs, err := ParseMasterList(der, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []*x509.Certificate
+	for _, c := range certs {
+		if c.X509 != nil {
+			out = append(out, c.X509)
+		}
+	}
+	return out, nil
+}
+
+// ParseMasterList decodes an ICAO CSCA master list (ICAO 9303 Part 12 §9):
 // a CMS SignedData whose content is CscaMasterList ::= SEQUENCE { version
 // INTEGER, certList SET OF Certificate }. Its signature is verified with the
 // embedded master list signer certificate, and that certificate must be
-// signed by a CSCA carried in the list itself and be valid at now. It
-// returns the CSCA certificates.
-func LoadMasterList(der []byte, now time.Time) ([]*x509.Certificate, error) {
-	sd, err := lds.ParseSignedData(der)
+// signed by a CSCA carried in the list itself and be valid at now. Signer
+// and CSCAs may carry RSA, NIST or brainpool keys (see ParseCertificate).
+// It returns the CSCA certificates; one neither parser takes (an unknown
+// curve) is left out rather than refusing the whole list.
+func ParseMasterList(der []byte, now time.Time) ([]*Certificate, error) {
+	sd, raws, err := signedData(der)
 	if err != nil {
 		return nil, err
 	}
@@ -32,28 +50,26 @@ func LoadMasterList(der []byte, now time.Time) ([]*x509.Certificate, error) {
 	if _, err := asn1.Unmarshal(sd.Content, &ml); err != nil {
 		return nil, fmt.Errorf("master list content: %w", err)
 	}
-	var certs []*x509.Certificate
+	var certs []*Certificate
 	for _, raw := range ml.CertList {
-		c, err := x509.ParseCertificate(raw.FullBytes)
+		c, err := ParseCertificate(raw.FullBytes)
 		if err != nil {
-			// Master lists carry brainpool CSCAs that crypto/x509 cannot
-			// parse; skip them rather than refuse the whole list.
 			continue
 		}
 		certs = append(certs, c)
 	}
-	signer, err := sd.SignerCertificate()
+	signer, err := signerCertificate(sd, raws)
 	if err != nil {
 		return nil, err
 	}
-	if err := verifySignedData(sd, signer); err != nil {
+	if err := verifySigned(sd, signer); err != nil {
 		return nil, fmt.Errorf("master list: %w", err)
 	}
-	if now.Before(signer.NotBefore) || now.After(signer.NotAfter) {
+	if !signer.validAt(now) {
 		return nil, errors.New("master list signer certificate outside its validity")
 	}
 	for _, c := range certs {
-		if bytes.Equal(c.RawSubject, signer.RawIssuer) && signer.CheckSignatureFrom(c) == nil {
+		if string(c.RawSubject) == string(signer.RawIssuer) && checkSignedBy(signer, c) == nil {
 			return certs, nil
 		}
 	}

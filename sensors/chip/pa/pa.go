@@ -48,10 +48,17 @@ type Check struct {
 // Report is the outcome of passive authentication.
 type Report struct {
 	Checks []Check `json:"checks"`
-	// DS is the document signer certificate from EF.SOD, nil if absent.
+	// DS is the document signer certificate from EF.SOD as crypto/x509
+	// parsed it: nil if absent, and nil for a certificate crypto/x509
+	// cannot parse (a brainpool key). DSCertificate has every DS.
 	DS *x509.Certificate `json:"-"`
-	// CSCA is the trust anchor that signed DS, nil if none did.
+	// CSCA is the trust anchor that signed DS, nil if none did or if
+	// crypto/x509 cannot parse it. CSCACertificate has every CSCA.
 	CSCA *x509.Certificate `json:"-"`
+	// DSCertificate and CSCACertificate are the same certificates in this
+	// package's form, set whichever key they carry.
+	DSCertificate   *Certificate `json:"-"`
+	CSCACertificate *Certificate `json:"-"`
 }
 
 // Get returns the named check.
@@ -99,15 +106,58 @@ func (r *Report) add(name string, st Status, format string, args ...any) {
 type TrustStore struct {
 	CSCAs []*x509.Certificate
 	CRLs  []*x509.RevocationList
+	// OtherCSCAs holds the CSCA certificates crypto/x509 cannot parse (EC
+	// keys on brainpool curves or given by explicit domain parameters), as
+	// ParseCertificate parses them. CRLs signed by them go in CRLs:
+	// crypto/x509 parses a CRL without its issuer's key.
+	OtherCSCAs []*Certificate
+}
+
+// Len returns the number of trust anchors.
+func (ts *TrustStore) Len() int {
+	if ts == nil {
+		return 0
+	}
+	return len(ts.CSCAs) + len(ts.OtherCSCAs)
+}
+
+// add files a CSCA in CSCAs or OtherCSCAs.
+func (ts *TrustStore) add(c *Certificate) {
+	if c.X509 != nil {
+		ts.CSCAs = append(ts.CSCAs, c.X509)
+		return
+	}
+	ts.OtherCSCAs = append(ts.OtherCSCAs, c)
+}
+
+// issuersOf returns the trust anchors whose subject is c's issuer.
+func (ts *TrustStore) issuersOf(c *Certificate) []*Certificate {
+	var out []*Certificate
+	for _, x := range ts.CSCAs {
+		if x == nil || !bytes.Equal(x.RawSubject, c.RawIssuer) {
+			continue
+		}
+		if a, err := fromX509(x); err == nil {
+			out = append(out, a)
+		}
+	}
+	for _, a := range ts.OtherCSCAs {
+		if a != nil && bytes.Equal(a.RawSubject, c.RawIssuer) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // ErrTrustStore wraps trust store loading errors.
 var ErrTrustStore = errors.New("pa: trust store")
 
-// LoadTrustStore reads every *.pem, *.crt, *.cer, *.der (certificates) and
-// *.crl (CRLs, PEM or DER) file in dir. A file that does not parse is an
-// error: a trust store that silently drops anchors would refuse genuine
-// documents without saying why.
+// LoadTrustStore reads every *.pem, *.crt, *.cer, *.der (certificates),
+// *.crl (CRLs, PEM or DER) and *.ml (ICAO master lists) file in dir.
+// Certificates crypto/x509 parses go to CSCAs, brainpool ones (see
+// ParseCertificate) to OtherCSCAs. A file that does not parse is an error:
+// a trust store that silently drops anchors would refuse genuine documents
+// without saying why.
 func LoadTrustStore(dir string) (*TrustStore, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -127,11 +177,13 @@ func LoadTrustStore(dir string) (*TrustStore, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrTrustStore, err)
 			}
-			certs, err := LoadMasterList(b, time.Now())
+			certs, err := ParseMasterList(b, time.Now())
 			if err != nil {
 				return nil, fmt.Errorf("%w: %s: %w", ErrTrustStore, e.Name(), err)
 			}
-			ts.CSCAs = append(ts.CSCAs, certs...)
+			for _, c := range certs {
+				ts.add(c)
+			}
 			continue
 		default:
 			continue
@@ -149,11 +201,11 @@ func LoadTrustStore(dir string) (*TrustStore, error) {
 				ts.CRLs = append(ts.CRLs, crl)
 				continue
 			}
-			c, err := x509.ParseCertificate(der)
+			c, err := ParseCertificate(der)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %s: %w", ErrTrustStore, e.Name(), err)
 			}
-			ts.CSCAs = append(ts.CSCAs, c)
+			ts.add(c)
 		}
 	}
 	return ts, nil
@@ -202,7 +254,7 @@ func Verify(in Input, ts *TrustStore) *Report {
 	if ts == nil {
 		ts = &TrustStore{}
 	}
-	sod, err := lds.ParseSOD(in.SOD)
+	sod, certs, err := signedSOD(in.SOD)
 	if err != nil {
 		reason := fmt.Sprintf("EF.SOD unreadable: %v", err)
 		for _, n := range []string{CheckSODSignature, CheckDSSignature, CheckDSValidity, CheckDSRevocation, CheckSODvsCOM, CheckDGHashes} {
@@ -214,12 +266,12 @@ func Verify(in Input, ts *TrustStore) *Report {
 	}
 
 	// sod_signature.
-	ds, err := sod.Signed.SignerCertificate()
-	if err != nil {
-		r.add(CheckSODSignature, Fail, "%v", err)
+	ds, dsErr := signerCertificate(sod.Signed, certs)
+	if dsErr != nil {
+		r.add(CheckSODSignature, Fail, "%v", dsErr)
 	} else {
-		r.DS = ds
-		if err := verifySignedData(sod.Signed, ds); err != nil {
+		r.DS, r.DSCertificate = ds.X509, ds
+		if err := verifySigned(sod.Signed, ds); err != nil {
 			r.add(CheckSODSignature, Fail, "%v", err)
 		} else {
 			r.add(CheckSODSignature, Pass, "")
@@ -228,11 +280,15 @@ func Verify(in Input, ts *TrustStore) *Report {
 
 	// ds_signature, ds_validity, ds_revocation.
 	if ds == nil {
-		r.add(CheckDSSignature, Fail, "no DS certificate in EF.SOD")
-		r.add(CheckDSValidity, Fail, "no DS certificate in EF.SOD")
-		r.add(CheckDSRevocation, NotChecked, "no DS certificate in EF.SOD")
+		reason := "no DS certificate in EF.SOD"
+		if !errors.Is(dsErr, lds.ErrFormat) {
+			reason = fmt.Sprintf("DS certificate: %v", dsErr)
+		}
+		r.add(CheckDSSignature, Fail, "%s", reason)
+		r.add(CheckDSValidity, Fail, "%s", reason)
+		r.add(CheckDSRevocation, NotChecked, "%s", reason)
 	} else {
-		checkChain(r, ds, ts, now)
+		checkChainOf(r, ds, ts, now)
 	}
 
 	// sod_vs_com.
@@ -246,7 +302,9 @@ func Verify(in Input, ts *TrustStore) *Report {
 	return r
 }
 
-func verifySignedData(sd *lds.SignedData, ds *x509.Certificate) error {
+// verifySigned checks a SignedData's signature (and signed attributes)
+// with the signer's certificate.
+func verifySigned(sd *lds.SignedData, ds *Certificate) error {
 	signed := sd.Content
 	if sd.SignedAttrs != nil {
 		if !sd.AttrContentType.Equal(sd.ContentType) {
@@ -269,19 +327,17 @@ func verifySignedData(sd *lds.SignedData, ds *x509.Certificate) error {
 	return nil
 }
 
-func checkChain(r *Report, ds *x509.Certificate, ts *TrustStore, now time.Time) {
-	var csca *x509.Certificate
+// checkChainOf adds ds_signature, ds_validity and ds_revocation for ds.
+func checkChainOf(r *Report, ds *Certificate, ts *TrustStore, now time.Time) {
+	var csca *Certificate
 	var lastErr error
 	candidates := 0
-	for _, c := range ts.CSCAs {
-		if !bytes.Equal(c.RawSubject, ds.RawIssuer) {
-			continue
-		}
+	for _, c := range ts.issuersOf(ds) {
 		if len(ds.AuthorityKeyId) > 0 && len(c.SubjectKeyId) > 0 && !bytes.Equal(ds.AuthorityKeyId, c.SubjectKeyId) {
 			continue
 		}
 		candidates++
-		if err := ds.CheckSignatureFrom(c); err != nil {
+		if err := checkSignedBy(ds, c); err != nil {
 			lastErr = err
 			continue
 		}
@@ -290,7 +346,7 @@ func checkChain(r *Report, ds *x509.Certificate, ts *TrustStore, now time.Time) 
 	}
 	switch {
 	case csca != nil:
-		r.CSCA = csca
+		r.CSCA, r.CSCACertificate = csca.X509, csca
 		r.add(CheckDSSignature, Pass, "")
 	case candidates == 0:
 		r.add(CheckDSSignature, Fail, "no trusted CSCA named %q", ds.Issuer.String())
@@ -299,10 +355,10 @@ func checkChain(r *Report, ds *x509.Certificate, ts *TrustStore, now time.Time) 
 	}
 
 	var bad []string
-	if now.Before(ds.NotBefore) || now.After(ds.NotAfter) {
+	if !ds.validAt(now) {
 		bad = append(bad, fmt.Sprintf("DS certificate valid %s to %s", ds.NotBefore.Format(time.DateOnly), ds.NotAfter.Format(time.DateOnly)))
 	}
-	if csca != nil && (now.Before(csca.NotBefore) || now.After(csca.NotAfter)) {
+	if csca != nil && !csca.validAt(now) {
 		bad = append(bad, fmt.Sprintf("CSCA certificate valid %s to %s", csca.NotBefore.Format(time.DateOnly), csca.NotAfter.Format(time.DateOnly)))
 	}
 	if len(bad) > 0 {
@@ -317,10 +373,10 @@ func checkChain(r *Report, ds *x509.Certificate, ts *TrustStore, now time.Time) 
 	}
 	found := false
 	for _, crl := range ts.CRLs {
-		if !bytes.Equal(crl.RawIssuer, csca.RawSubject) {
+		if crl == nil || !bytes.Equal(crl.RawIssuer, csca.RawSubject) {
 			continue
 		}
-		if err := crl.CheckSignatureFrom(csca); err != nil {
+		if err := checkCRLSignedBy(crl, csca); err != nil {
 			continue
 		}
 		found = true
@@ -421,7 +477,7 @@ func checkDG1vsMRZ(r *Report, in Input) {
 }
 
 func checkCountry(r *Report, in Input) {
-	if r.DS == nil {
+	if r.DSCertificate == nil {
 		r.add(CheckCountryVsDS, NotChecked, "no DS certificate")
 		return
 	}
@@ -444,13 +500,13 @@ func checkCountry(r *Report, in Input) {
 		r.add(CheckCountryVsDS, NotChecked, "no ISO 3166 alpha-2 code known for issuing state %q", state)
 		return
 	}
-	dsC := r.DS.Subject.Country
+	dsC := r.DSCertificate.Subject.Country
 	if len(dsC) != 1 || !strings.EqualFold(dsC[0], a2) {
 		r.add(CheckCountryVsDS, Fail, "issuing state %s, DS certificate country %v", state, dsC)
 		return
 	}
-	if r.CSCA != nil {
-		cc := r.CSCA.Subject.Country
+	if r.CSCACertificate != nil {
+		cc := r.CSCACertificate.Subject.Country
 		if len(cc) != 1 || !strings.EqualFold(cc[0], a2) {
 			r.add(CheckCountryVsDS, Fail, "issuing state %s, CSCA certificate country %v", state, cc)
 			return

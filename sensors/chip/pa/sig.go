@@ -133,18 +133,32 @@ func verifySignature(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digest 
 		if kind != kindECDSA {
 			break
 		}
-		if ecdsa.VerifyASN1(k, sum, sig) {
-			return nil
+		if ok, err := verifyECDSA(k, sum, sig); ok || err != nil {
+			return err
 		}
 		// Plain format: r and s of the order's byte length each.
 		n := (k.Curve.Params().N.BitLen() + 7) / 8
 		if len(sig) == 2*n {
 			der, err := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])})
-			if err == nil && ecdsa.VerifyASN1(k, sum, der) {
-				return nil
+			if err == nil {
+				if ok, err := verifyECDSA(k, sum, der); ok || err != nil {
+					return err
+				}
 			}
 		}
 		return errBadSignature
 	}
 	return fmt.Errorf("key %T does not match signature algorithm %v", pub, alg.Algorithm)
+}
+
+// verifyECDSA is ecdsa.VerifyASN1. crypto/ecdsa verifies on the brainpool
+// curves through its generic (math/big) path, which panics in FIPS 140-only
+// mode (GODEBUG=fips140=only); that becomes an error, not a crash.
+func verifyECDSA(k *ecdsa.PublicKey, sum, sig []byte) (ok bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ok, err = false, fmt.Errorf("ECDSA on %s: %v", curveName(k.Curve), p)
+		}
+	}()
+	return ecdsa.VerifyASN1(k, sum, sig), nil
 }

@@ -2,9 +2,11 @@ package pcsc_test
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"os"
@@ -106,6 +108,38 @@ func TestPCSCDRead(t *testing.T) {
 			}
 			t.Logf("%s through pcscd: %d APDUs, access %v, read %v, PA %v", tc.name, card.Exchanges(), res.Timing.Access, res.Timing.Read, res.Timing.PA)
 		})
+	}
+}
+
+// TestPCSCDReadRSAAA reads a document with RSA active authentication
+// (ISO/IEC 9796-2, 2048-bit key, SHA-256 with trailer 34 CC; its protected
+// answer needs extended length) through pcscd.
+func TestPCSCDReadRSAAA(t *testing.T) {
+	r := pcsctest.Shared(t)
+	pki, err := chiptest.NewPKI(chiptest.PKIOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aa, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := chiptest.NewDocument(chiptest.DocumentOpts{PKI: pki, AAKey: aa})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := chiptest.NewPassport(doc, chiptest.PassportOpts{AAKey: aa, AARSAHash: crypto.SHA256})
+	remove, _ := r.Insert(t, card)
+	defer remove()
+	rd := open(t, r)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := emrtd.Read(ctx, rd, emrtd.Opts{Key: doc.Key, Trust: &pa.TrustStore{CSCAs: []*x509.Certificate{pki.CSCA}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.PA.Passed() || res.AA.Status != pa.Pass {
+		t.Fatalf("PA %+v AA %+v", res.PA.Checks, res.AA)
 	}
 }
 
