@@ -35,6 +35,7 @@ import (
 	"github.com/egate/egate/gate/store"
 	"github.com/egate/egate/mqtt"
 	"github.com/egate/egate/sensors"
+	"github.com/egate/egate/sensors/docreader"
 	"github.com/egate/egate/vision/gocvface"
 )
 
@@ -202,6 +203,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 				player.Real = simCast{real}
 			}
 			deps.OnPassage = player.OnPassage
+			if c.Devices.ChipReader == "simulated" {
+				// Simulated passports on a simulated antenna, read by the
+				// lane's real document reader and chip stack.
+				dr, err := simChipReader(ctx, sc, player, log)
+				if err != nil {
+					return err
+				}
+				defer dr.Halt()
+				deps.Reader = dr
+			}
 		}
 	case "gpio":
 		l, err := lanes.GPIO(c)
@@ -384,6 +395,31 @@ func openCamera(c config.Config, log *slog.Logger) (*gocvface.GateVerifier, erro
 		return nil, fmt.Errorf("face step: %w", err)
 	}
 	return gv, nil
+}
+
+// simChipReader starts the real document reader (sensors/docreader) on the
+// player's zones and a simulated antenna, trusting the CSCAs of the
+// scenario's issuing states.
+func simChipReader(ctx context.Context, sc *sim.Scenario, player *sim.Player, log *slog.Logger) (*docreader.Reader, error) {
+	var states []string
+	for _, t := range sc.Travellers {
+		states = append(states, t.Document.IssuingState)
+	}
+	chips, err := sim.NewChips(states)
+	if err != nil {
+		return nil, err
+	}
+	zones := make(chan docreader.Zone)
+	antenna := sim.NewAntenna()
+	player.Antenna, player.Chips, player.Zones = antenna, chips, zones
+	o := docreader.DefaultOpts
+	o.Chip = func() (docreader.ChipReader, error) { return antenna, nil }
+	o.Name = antenna.String()
+	o.Trust = chips.Trust()
+	o.CountryAliases = chips.Aliases()
+	o.CardWait = 500 * time.Millisecond // the passport lies on the antenna before the zone is read
+	o.Logger = log.With("component", "chip")
+	return docreader.New(ctx, zones, &o)
 }
 
 // simCast adapts the simulated camera's cast to the scenario player.

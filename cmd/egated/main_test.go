@@ -105,6 +105,18 @@ func TestScenarios(t *testing.T) {
 			if err := st.IntegrityCheck(context.Background()); err != nil {
 				t.Fatal(err)
 			}
+			// The chips were read by the real chip stack, every access
+			// protocol the simulated passports rotate through was used, and
+			// the forged passport failed passive authentication there.
+			log := mustRead(t, logFile)
+			for _, access := range []string{"access=PACE-ECDH-GM-AES-128", "access=PACE-ECDH-CAM-AES-128", "access=PACE-ECDH-IM-AES-128", "access=BAC"} {
+				if !strings.Contains(log, `msg="chip read" component=chip component=docreader `+access) {
+					t.Errorf("no chip read with %s in the log", access)
+				}
+			}
+			if strings.Contains(mustRead(t, tc.scenario), "passive_auth: false") && !strings.Contains(log, "passive_auth=false") {
+				t.Error("the forged passport did not fail passive authentication in the chip stack")
+			}
 			// Privacy: no document number or name in the records or logs.
 			db := mustRead(t, filepath.Join(dir, "egate.db")) + mustRead(t, filepath.Join(dir, "egate.db-wal")) + mustRead(t, logFile)
 			for _, secret := range []string{"L898902C3", "ERIKSSON", "L31415926", "FISCHER"} {

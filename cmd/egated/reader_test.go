@@ -48,6 +48,7 @@ func TestSerialMRZReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := strings.Replace(string(base), "  document_reader: simulated\n", "  document_reader: mrz-serial\n", 1)
+	cfg = strings.Replace(cfg, "  chip_reader: simulated\n", "  chip_reader: none\n", 1)
 	cfg = cfg[:strings.Index(cfg, "mqtt:")] // no broker for this test
 	cfg += "mrz_reader:\n  device: " + slave + "\n  baud: 9600\n"
 	cfgPath := filepath.Join(dir, "egate.yaml")

@@ -84,7 +84,7 @@ type SafeState struct {
 type Devices struct {
 	Lane           string `yaml:"lane"`            // gpio | simulated
 	DocumentReader string `yaml:"document_reader"` // mrz-serial | mrz-evdev | simulated | none
-	ChipReader     string `yaml:"chip_reader"`     // pcsc | none (real document readers only)
+	ChipReader     string `yaml:"chip_reader"`     // pcsc (real document readers) | simulated (simulated lane and reader) | none
 	Camera         string `yaml:"camera"`          // v4l2 | simulated | none
 }
 
@@ -543,8 +543,12 @@ func (c *Config) validate(root *yaml.Node) error {
 		if !filepath.IsAbs(c.Chip.TrustDir) {
 			return fieldErr(root, "chip.trust_dir", "must be the absolute path of the CSCA trust store (certificates, CRLs, master lists), got %q", c.Chip.TrustDir)
 		}
+	case "simulated":
+		if c.Devices.DocumentReader != "simulated" || c.Devices.Lane != "simulated" {
+			return fieldErr(root, "devices.chip_reader", "simulated needs the simulated lane and document reader (devices.lane and devices.document_reader simulated)")
+		}
 	default:
-		return fieldErr(root, "devices.chip_reader", "must be pcsc or none, got %q", c.Devices.ChipReader)
+		return fieldErr(root, "devices.chip_reader", "must be pcsc, simulated or none, got %q", c.Devices.ChipReader)
 	}
 	switch c.Devices.Camera {
 	case "simulated", "none":

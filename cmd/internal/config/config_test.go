@@ -97,6 +97,8 @@ func TestRejects(t *testing.T) {
 		{"mrz reader without device", minimal + "devices: {document_reader: mrz-serial}\n", []string{"mrz_reader.device"}},
 		{"unknown document reader", minimal + "devices: {document_reader: scanner}\n", []string{"line 4", "devices.document_reader"}},
 		{"chip reader without mrz reader", minimal + "devices: {chip_reader: pcsc}\n", []string{"devices.chip_reader"}},
+		{"simulated chip reader with a real mrz reader", minimal + "devices: {document_reader: mrz-serial, chip_reader: simulated}\nmrz_reader: {device: /dev/ttyACM0}\n", []string{"devices.chip_reader"}},
+		{"unknown chip reader", minimal + "devices: {chip_reader: nfc}\n", []string{"devices.chip_reader"}},
 		{"chip reader without trust store", minimal + "devices: {document_reader: mrz-serial, chip_reader: pcsc}\nmrz_reader: {device: /dev/ttyACM0}\n", []string{"chip.trust_dir"}},
 		{"bad baud", minimal + "devices: {document_reader: mrz-serial}\nmrz_reader: {device: /dev/ttyACM0, baud: -1}\n", []string{"mrz_reader.baud"}},
 		{"door travel too long", minimal + "simulation: {door_travel: 5s}\n", []string{"simulation.door_travel"}},

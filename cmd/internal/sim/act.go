@@ -44,11 +44,9 @@ func (p *Player) act(ctx context.Context, t Traveller, body *simlane.Body, n int
 		}
 	}
 	p.Clock.Sleep(walk)
-	read, err := p.document(n, t)
-	if err != nil {
+	if err := p.present(ctx, n, t); err != nil {
 		return err
 	}
-	p.Reader.Present(read)
 
 	if t.Behaviour == "walks_away" {
 		if !two {

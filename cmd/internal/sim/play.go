@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,8 @@ import (
 	"github.com/egate/egate/gate"
 	"github.com/egate/egate/gate/clock"
 	"github.com/egate/egate/sensors"
+	"github.com/egate/egate/sensors/chip/chiptest"
+	"github.com/egate/egate/sensors/docreader"
 	"github.com/egate/egate/sensors/mrz"
 	"github.com/egate/egate/sensors/simlane"
 )
@@ -110,6 +113,14 @@ type Player struct {
 	Out      io.Writer
 	// Walk is how long a step from one zone to the next takes.
 	Walk time.Duration
+	// Antenna, Chips and Zones, when set (devices.chip_reader: simulated),
+	// replace the scripted chip results: each traveller's passport is
+	// issued by Chips and laid on Antenna, and the printed zone goes to
+	// Zones, which feed the lane's real document reader (sensors/docreader)
+	// instead of Reader.
+	Antenna *Antenna
+	Chips   *Chips
+	Zones   chan<- docreader.Zone
 
 	passages chan gate.Passage
 }
@@ -245,10 +256,10 @@ func (p *Player) walk(ctx context.Context, b *simlane.Body, zones ...simlane.Zon
 	return ctx.Err()
 }
 
-// document prints the traveller's document as a TD3 machine readable zone
+// printZone prints the traveller's document as a TD3 machine readable zone
 // and reads it back with the real MRZ parser, as a reader in the field
-// would; the simulated chip adds its results and a portrait token.
-func (p *Player) document(n int, t Traveller) (sensors.DocumentRead, error) {
+// would. zone is nil when the parser could not make anything of it.
+func (p *Player) printZone(n int, t Traveller) (lines []string, zone *mrz.MRZ, perr error, err error) {
 	birth, _ := time.Parse(time.DateOnly, t.Document.Birth)
 	expiry, _ := time.Parse(time.DateOnly, t.Document.Expiry)
 	printed := sensors.Document{
@@ -260,20 +271,50 @@ func (p *Player) document(n int, t Traveller) (sensors.DocumentRead, error) {
 	if t.Document.MRZValid != nil && !*t.Document.MRZValid {
 		f.Corrupt = []mrz.Field{mrz.FieldDocumentNumber}
 	}
-	lines, err := mrz.Build(f)
-	if err != nil {
-		return sensors.DocumentRead{}, fmt.Errorf("traveller %d: cannot print the zone: %w", n, err)
+	if lines, err = mrz.Build(f); err != nil {
+		return nil, nil, nil, fmt.Errorf("traveller %d: cannot print the zone: %w", n, err)
 	}
-	zone, perr := mrz.Parse(lines, &mrz.Options{Today: p.Clock.Now()})
+	zone, perr = mrz.Parse(lines, &mrz.Options{Today: p.Clock.Now()})
+	return lines, zone, perr, nil
+}
+
+func (t Traveller) hasChip() bool { return t.Document.Chip == nil || *t.Document.Chip }
+
+// portrait is the image on the traveller's chip: the cast member's face
+// with real faces; otherwise a generated picture that names the
+// traveller's scripted face result.
+func (p *Player) portrait(n int, t Traveller) ([]byte, error) {
+	if p.Real != nil {
+		return p.Real.Portrait(castIndex(t.Face.Portrait, n-1)), nil
+	}
+	if p.Antenna == nil {
+		token := []byte("sim-portrait:" + strconv.Itoa(n))
+		p.Faces.set(string(token), t.Face)
+		return token, nil
+	}
+	img, err := chiptest.FaceJPEG(120, 160, uint64(n))
+	if err != nil {
+		return nil, err
+	}
+	p.Faces.set(string(img), t.Face)
+	return img, nil
+}
+
+// document is the scripted document read: the printed zone, and the
+// simulated chip's results with the portrait.
+func (p *Player) document(n int, t Traveller) (sensors.DocumentRead, error) {
+	_, zone, perr, err := p.printZone(n, t)
+	if err != nil {
+		return sensors.DocumentRead{}, err
+	}
 	if zone == nil {
 		return sensors.DocumentRead{Err: perr}, nil
 	}
 	d := zone.Document()
-	if t.Document.Chip == nil || *t.Document.Chip {
-		token := []byte("sim-portrait:" + strconv.Itoa(n))
-		p.Faces.set(string(token), t.Face)
-		if p.Real != nil {
-			token = p.Real.Portrait(castIndex(t.Face.Portrait, n-1))
+	if t.hasChip() {
+		token, err := p.portrait(n, t)
+		if err != nil {
+			return sensors.DocumentRead{}, err
 		}
 		checks := map[string]bool{"passive_auth": true}
 		for k, v := range t.Document.ChipChecks {
@@ -282,6 +323,48 @@ func (p *Player) document(n int, t Traveller) (sensors.DocumentRead, error) {
 		d.Chip = &sensors.ChipResult{Access: "PACE", Checks: checks, Portrait: token}
 	}
 	return sensors.DocumentRead{Doc: d, Err: perr}, nil
+}
+
+// present puts the traveller's document on the reader: scripted, or with a
+// simulated passport on the antenna read by the lane's real document reader.
+func (p *Player) present(ctx context.Context, n int, t Traveller) error {
+	if p.Antenna == nil {
+		read, err := p.document(n, t)
+		if err != nil {
+			return err
+		}
+		p.Reader.Present(read)
+		return nil
+	}
+	lines, zone, perr, err := p.printZone(n, t)
+	if err != nil {
+		return err
+	}
+	p.Antenna.Place(nil)
+	if zone != nil && perr == nil && t.hasChip() {
+		img, err := p.portrait(n, t)
+		if err != nil {
+			return err
+		}
+		var fail []string
+		for k, ok := range t.Document.ChipChecks {
+			if !ok {
+				fail = append(fail, k)
+			}
+		}
+		sort.Strings(fail)
+		pp, err := p.Chips.Issue(t.Document.IssuingState, strings.Join(lines, ""), img, fail)
+		if err != nil {
+			return fmt.Errorf("traveller %d: %w", n, err)
+		}
+		p.Antenna.Place(pp)
+	}
+	select {
+	case p.Zones <- docreader.ZoneOf(zone, perr):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // one plays one traveller and waits for the lane's record of the passage.

@@ -86,6 +86,10 @@ type Document struct {
 	MRZValid     *bool  `yaml:"mrz_valid"`
 	Chip         *bool  `yaml:"chip"`
 	// ChipChecks marks failed chip checks, e.g. {passive_auth: false}.
+	// With devices.chip_reader: simulated the traveller's passport is made
+	// to fail them (passive_auth, ds_signature and sod_signature: signed by
+	// a forger; dg_hashes: a data group altered; chip_auth, active_auth: a
+	// clone); otherwise they are the scripted chip result.
 	ChipChecks map[string]bool `yaml:"chip_checks"`
 }
 
