@@ -40,7 +40,8 @@
 // authentication), each PA check that ran (sod_signature, ds_signature,
 // ds_validity, ds_revocation, sod_vs_com, dg_hashes, dg1_vs_mrz,
 // country_vs_ds), chip_auth and active_auth. A check that did not run is
-// absent. Doc.Chip.Portrait is the DG2 face image (JPEG or JPEG 2000).
+// absent. Doc.Chip.Portrait is the DG2 face image (JPEG, JPEG 2000, or
+// PNG from an ISO/IEC 39794-5 DG2).
 //
 // A chip that refuses the key (ErrAccessDenied), a card taken away during
 // the read (ErrCardRemoved) and any other failed read (ErrChipRead) are
