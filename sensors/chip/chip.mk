@@ -2,8 +2,10 @@
 # and tests, included by the top-level Makefile (-include sensors/chip/chip.mk).
 #
 #   make chip-bench   a full chip read through pcscd and the vsmartcard vpcd
-#                     virtual reader, with the simulated passport: PACE
-#                     (brainpoolP256r1) and BAC, DG1 + a ~22 KB DG2, DG14,
+#                     virtual reader, with the simulated passport: BAC and
+#                     PACE generic (brainpoolP256r1), integrated
+#                     (brainpoolP256r1) and chip authentication mapping
+#                     (P-256), DG1 + a ~22 KB DG2, DG14,
 #                     DG15, chip and active authentication, passive
 #                     authentication; reported per read as access-, read-,
 #                     pa-, transport- and terminal-ms/op; part of make bench
