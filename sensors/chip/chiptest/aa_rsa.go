@@ -3,11 +3,10 @@ package chiptest
 import (
 	"crypto"
 	"crypto/rsa"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
+	_ "crypto/sha1"
+	_ "crypto/sha256"
+	_ "crypto/sha512"
 	"fmt"
-	"hash"
 	"io"
 	"math/big"
 
@@ -46,19 +45,7 @@ func SignRSAAA(rnd io.Reader, key *rsa.PrivateKey, challenge []byte, h crypto.Ha
 		}
 		trailer = t[:]
 	}
-	var hh hash.Hash
-	switch h {
-	case crypto.SHA1:
-		hh = sha1.New()
-	case crypto.SHA224:
-		hh = sha256.New224()
-	case crypto.SHA256:
-		hh = sha256.New()
-	case crypto.SHA384:
-		hh = sha512.New384()
-	default:
-		hh = sha512.New()
-	}
+	hh := h.New()
 	k := key.N.BitLen()
 	m1Len := k/8 - 1 - hh.Size() - len(trailer)
 	if m1Len < 1 {

@@ -16,7 +16,7 @@ import (
 	"github.com/egate/egate/sensors/chip/sm"
 )
 
-func cardSecurityDoc(t *testing.T) (*chiptest.PKI, *chiptest.Document) {
+func cardSecurityDoc(t testing.TB) (*chiptest.PKI, *chiptest.Document) {
 	t.Helper()
 	pki, err := chiptest.NewPKI(chiptest.PKIOpts{})
 	if err != nil {
@@ -82,16 +82,7 @@ func flip(b []byte, i int) []byte {
 }
 
 func FuzzVerifyCardSecurity(f *testing.F) {
-	pki, err := chiptest.NewPKI(chiptest.PKIOpts{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	doc, err := chiptest.NewDocument(chiptest.DocumentOpts{PKI: pki, CAKey: key, CardSecurity: true,
-		PACE: []lds.PACEInfo{{Protocol: pace.OID(true, pace.ChipAuthenticationMapping, sm.AlgAES128), Version: 2, ParameterID: 12}}})
-	if err != nil {
-		f.Fatal(err)
-	}
+	pki, doc := cardSecurityDoc(f)
 	f.Add(doc.CardSecurity)
 	f.Add([]byte{0x30, 0x80})
 	ts := &pa.TrustStore{CSCAs: []*x509.Certificate{pki.CSCA}}
