@@ -317,3 +317,29 @@ func FuzzParseCOM(f *testing.F) {
 		_, _ = lds.ParseDG15(b)
 	})
 }
+
+// TestSignedDataKeepsUnparsedCertificates: a certificate crypto/x509
+// cannot parse (a brainpool document signer) neither sinks the SignedData
+// nor disappears: it stays in RawCertificates for passive authentication.
+func TestSignedDataKeepsUnparsedCertificates(t *testing.T) {
+	bp, err := chiptest.NewBrainpoolPKI(chiptest.BrainpoolPKIOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := chiptest.NewBrainpoolDocument(bp, chiptest.DocumentOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sod, err := lds.ParseSOD(doc.SOD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sod.Signed.RawCertificates) != 1 || !bytes.Equal(sod.Signed.RawCertificates[0], bp.DS) || len(sod.Signed.Certificates) != 0 {
+		t.Fatalf("%d raw, %d parsed certificates", len(sod.Signed.RawCertificates), len(sod.Signed.Certificates))
+	}
+	pki, _ := chiptest.NewPKI(chiptest.PKIOpts{})
+	doc, _ = chiptest.NewDocument(chiptest.DocumentOpts{PKI: pki})
+	if sod, err = lds.ParseSOD(doc.SOD); err != nil || len(sod.Signed.Certificates) != 1 || len(sod.Signed.RawCertificates) != 1 {
+		t.Fatalf("NIST signer: %v", err)
+	}
+}

@@ -96,9 +96,15 @@ type ldsSecurityObject struct {
 // SignedData is a decoded CMS SignedData with one signer, the form ICAO
 // 9303 Part 10 §4.6.2 prescribes for EF.SOD (and that master lists use).
 type SignedData struct {
-	ContentType  asn1.ObjectIdentifier
-	Content      []byte // eContent (DER of the LDSSecurityObject for EF.SOD)
-	Certificates []*x509.Certificate
+	ContentType asn1.ObjectIdentifier
+	Content     []byte // eContent (DER of the LDSSecurityObject for EF.SOD)
+	// RawCertificates are the embedded certificates (DER, in order);
+	// Certificates those of them crypto/x509 parses. A certificate it
+	// cannot parse (a brainpool key, for one) is left to the caller: the
+	// signature does not cover the certificates, and passive
+	// authentication parses them itself.
+	RawCertificates [][]byte
+	Certificates    []*x509.Certificate
 
 	// Signer.
 	DigestAlgorithm    asn1.ObjectIdentifier
@@ -162,9 +168,17 @@ func ParseSignedData(der []byte) (*SignedData, error) {
 	if _, err := asn1.Unmarshal(sd.EncapContentInfo.EContent.Bytes, &out.Content); err != nil {
 		return nil, fmt.Errorf("%w: eContent: %w", ErrFormat, err)
 	}
-	if len(sd.Certificates.Bytes) > 0 {
-		if out.Certificates, err = x509.ParseCertificates(sd.Certificates.Bytes); err != nil {
+	for rest := sd.Certificates.Bytes; len(rest) > 0; {
+		var c asn1.RawValue
+		if rest, err = asn1.Unmarshal(rest, &c); err != nil {
 			return nil, fmt.Errorf("%w: certificates: %w", ErrFormat, err)
+		}
+		if c.Class != asn1.ClassUniversal || c.Tag != asn1.TagSequence {
+			continue // attribute and other certificate formats (RFC 5652 §10.2.2)
+		}
+		out.RawCertificates = append(out.RawCertificates, c.FullBytes)
+		if xc, err := x509.ParseCertificate(c.FullBytes); err == nil {
+			out.Certificates = append(out.Certificates, xc)
 		}
 	}
 	si := sd.SignerInfos[0]

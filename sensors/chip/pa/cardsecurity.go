@@ -25,14 +25,14 @@ func VerifyCardSecurity(der []byte, ts *TrustStore, now time.Time) (*lds.Securit
 	if ts == nil {
 		ts = &TrustStore{}
 	}
-	sd, raws, err := signedData(der)
+	sd, err := lds.ParseSignedData(der)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCardSecurity, err)
 	}
 	if !sd.ContentType.Equal(lds.OIDSecurityObject) {
 		return nil, fmt.Errorf("%w: content type %v is not id-SecurityObject", ErrCardSecurity, sd.ContentType)
 	}
-	ds, err := signerCertificate(sd, raws)
+	ds, err := signerCertificate(sd)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCardSecurity, err)
 	}

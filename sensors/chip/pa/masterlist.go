@@ -36,7 +36,7 @@ func LoadMasterList(der []byte, now time.Time) ([]*x509.Certificate, error) {
 // It returns the CSCA certificates; one neither parser takes (an unknown
 // curve) is left out rather than refusing the whole list.
 func ParseMasterList(der []byte, now time.Time) ([]*Certificate, error) {
-	sd, raws, err := signedData(der)
+	sd, err := lds.ParseSignedData(der)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func ParseMasterList(der []byte, now time.Time) ([]*Certificate, error) {
 		}
 		certs = append(certs, c)
 	}
-	signer, err := signerCertificate(sd, raws)
+	signer, err := signerCertificate(sd)
 	if err != nil {
 		return nil, err
 	}

@@ -254,7 +254,7 @@ func Verify(in Input, ts *TrustStore) *Report {
 	if ts == nil {
 		ts = &TrustStore{}
 	}
-	sod, certs, err := signedSOD(in.SOD)
+	sod, err := lds.ParseSOD(in.SOD)
 	if err != nil {
 		reason := fmt.Sprintf("EF.SOD unreadable: %v", err)
 		for _, n := range []string{CheckSODSignature, CheckDSSignature, CheckDSValidity, CheckDSRevocation, CheckSODvsCOM, CheckDGHashes} {
@@ -266,7 +266,7 @@ func Verify(in Input, ts *TrustStore) *Report {
 	}
 
 	// sod_signature.
-	ds, dsErr := signerCertificate(sod.Signed, certs)
+	ds, dsErr := signerCertificate(sod.Signed)
 	if dsErr != nil {
 		r.add(CheckSODSignature, Fail, "%v", dsErr)
 	} else {
