@@ -69,10 +69,9 @@
 // *x509.Certificate (nil for a brainpool certificate);
 // Report.DSCertificate and Report.CSCACertificate are always set.
 //
-// lds refuses a whole SignedData whose embedded certificate crypto/x509
-// cannot parse, so this package takes the certificates out of the DER
-// itself and hands lds the SignedData without them (the signature does not
-// cover them).
+// lds hands over every embedded certificate as DER
+// (SignedData.RawCertificates), whether crypto/x509 parses it or not; this
+// package parses them itself (ParseCertificate).
 //
 // # Limits
 //
