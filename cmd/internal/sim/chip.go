@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"image/jpeg"
-	"slices"
 	"strings"
 	"sync"
 
@@ -105,7 +104,6 @@ type Chips struct {
 	mu      sync.Mutex
 	pkis    map[string]*chiptest.PKI
 	forger  *chiptest.PKI
-	trust   *pa.TrustStore
 	aliases map[string]string
 	issued  int
 }
@@ -114,7 +112,7 @@ type Chips struct {
 // zone). Codes without an ISO 3166 alpha-2 twin (specimen codes such as
 // UTO) get their first two letters, reported by Aliases.
 func NewChips(states []string) (*Chips, error) {
-	c := &Chips{pkis: map[string]*chiptest.PKI{}, trust: &pa.TrustStore{}, aliases: map[string]string{}}
+	c := &Chips{pkis: map[string]*chiptest.PKI{}, aliases: map[string]string{}}
 	var err error
 	if c.forger, err = chiptest.NewPKI(chiptest.PKIOpts{Country: "ZZ"}); err != nil {
 		return nil, fmt.Errorf("sim: chips: %w", err)
@@ -147,7 +145,6 @@ func (c *Chips) pki(state string) (*chiptest.PKI, error) {
 		return nil, fmt.Errorf("sim: chips: %w", err)
 	}
 	c.pkis[state] = p
-	c.trust.CSCAs = append(c.trust.CSCAs, p.CSCA)
 	return p, nil
 }
 
@@ -155,7 +152,11 @@ func (c *Chips) pki(state string) (*chiptest.PKI, error) {
 func (c *Chips) Trust() *pa.TrustStore {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return &pa.TrustStore{CSCAs: slices.Clone(c.trust.CSCAs)}
+	ts := &pa.TrustStore{}
+	for _, p := range c.pkis {
+		ts.CSCAs = append(ts.CSCAs, p.CSCA)
+	}
+	return ts
 }
 
 // Aliases maps specimen issuing state codes to their certificates' country.
