@@ -13,10 +13,14 @@
 //   - tlv: BER-TLV decoding and encoding.
 //   - sm: secure messaging (3DES and AES), key derivation, SSC handling.
 //   - bac: Basic Access Control.
-//   - pace: PACE v2 (generic, integrated and chip authentication mapping; ECDH and DH).
+//   - pace: PACE v2 (generic, integrated and chip authentication mapping;
+//     ECDH and DH).
 //   - ca: chip authentication (ECDH, keys from DG14).
-//   - lds: EF.COM, DG1, DG2, DG14, DG15, EF.SOD and SecurityInfos parsing.
-//   - pa: passive authentication (SOD signature, hashes, CSCA chain).
+//   - eckey: EC public keys, brainpool and explicit parameters included.
+//   - lds: EF.COM, DG1, DG2 (ISO/IEC 19794-5 and 39794-5), DG14, DG15,
+//     EF.SOD and SecurityInfos parsing.
+//   - pa: passive authentication (SOD signature, hashes, CSCA chain; also
+//     EF.CardSecurity).
 //   - emrtd: the whole read (access control, files, PA) over a Transceiver.
 //   - pcsc: the Transceiver over a real pcscd, in pure Go.
 //   - pcsc/pcsctest: a private pcscd with a vsmartcard vpcd reader, for

@@ -23,16 +23,21 @@
 // DG14 is only as trustworthy as passive authentication makes it: a CA
 // pass counts only together with a dg_hashes pass covering DG14.
 //
-// # Limits
+// # Curves
 //
-// Keys are handled by crypto/ecdh, so NIST P-256, P-384 and P-521 only;
-// DH chip authentication and brainpool chip keys are reported unsupported.
+// Keys on NIST P-256, P-384 and P-521 go through crypto/ecdh; keys on the
+// brainpool r1 curves (and P-224), which crypto/ecdh does not offer, go
+// through the crypto/elliptic implementation of the curve
+// (github.com/osanderson/brainpool), the chip's point checked on the curve
+// first (sensors/chip/eckey), the ephemeral key drawn by crypto/ecdsa. That
+// path is not constant time; the terminal's key is ephemeral and used once.
+// DH chip authentication is reported unsupported.
 package ca
 
 import (
 	"context"
-	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/asn1"
 	"errors"
@@ -41,6 +46,7 @@ import (
 	"math/big"
 
 	"github.com/egate/egate/sensors/chip"
+	"github.com/egate/egate/sensors/chip/eckey"
 	"github.com/egate/egate/sensors/chip/lds"
 	"github.com/egate/egate/sensors/chip/sm"
 	"github.com/egate/egate/sensors/chip/tlv"
@@ -79,7 +85,7 @@ func algOf(oid asn1.ObjectIdentifier) (sm.Alg, error) {
 type Plan struct {
 	Info lds.ChipAuthenticationInfo
 	Alg  sm.Alg
-	Key  *ecdh.PublicKey
+	Key  *ecdsa.PublicKey
 }
 
 // Choose picks the first ECDH chip authentication with a usable key.
@@ -100,17 +106,13 @@ func Choose(si *lds.SecurityInfos) (*Plan, error) {
 				continue
 			}
 			pub, ok := k.PublicKey.(*ecdsa.PublicKey)
-			if !ok {
+			if !ok || pub.Curve == nil || eckey.Name(pub.Curve) == eckey.Unknown {
 				continue
 			}
-			ek, err := pub.ECDH()
-			if err != nil {
-				continue
-			}
-			return &Plan{Info: info, Alg: alg, Key: ek}, nil
+			return &Plan{Info: info, Alg: alg, Key: pub}, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: DG14 offers no ECDH chip authentication on a NIST curve", ErrUnsupported)
+	return nil, fmt.Errorf("%w: DG14 offers no ECDH chip authentication with a key on a known curve", ErrUnsupported)
 }
 
 func keyRef(id *big.Int) []byte {
@@ -142,11 +144,10 @@ func Authenticate(ctx context.Context, st *sm.Transceiver, p *Plan, rnd io.Reade
 	if rnd == nil {
 		rnd = rand.Reader
 	}
-	eph, err := p.Key.Curve().GenerateKey(rnd)
+	pub, k, err := agree(p.Key, rnd)
 	if err != nil {
-		return fmt.Errorf("ca: ephemeral key: %w", err)
+		return err
 	}
-	pub := eph.PublicKey().Bytes()
 	if p.Alg == sm.Alg3DES {
 		data := append(tlv.Encode(0x91, pub), keyRef(p.Info.KeyID)...)
 		if _, err := chip.TransmitOK(ctx, st, chip.Command{INS: chip.InsManageSecurityEnv, P1: 0x41, P2: 0xA6, Data: data}); err != nil {
@@ -161,7 +162,7 @@ func Authenticate(ctx context.Context, st *sm.Transceiver, p *Plan, rnd io.Reade
 			return fmt.Errorf("ca: GENERAL AUTHENTICATE: %w", err)
 		}
 	}
-	sess, err := session(eph, p.Key, p.Alg)
+	sess, err := session(k, p.Alg)
 	if err != nil {
 		return err
 	}
@@ -169,11 +170,55 @@ func Authenticate(ctx context.Context, st *sm.Transceiver, p *Plan, rnd io.Reade
 	return nil
 }
 
-func session(priv *ecdh.PrivateKey, peer *ecdh.PublicKey, alg sm.Alg) (*sm.Session, error) {
-	k, err := priv.ECDH(peer)
-	if err != nil {
-		return nil, fmt.Errorf("ca: key agreement: %w", err)
+// agree makes the terminal's ephemeral key on the chip key's curve and
+// returns its public point (uncompressed) and the shared secret: the
+// x-coordinate of the shared point (ICAO 9303 Part 11 §9.6).
+func agree(chipKey *ecdsa.PublicKey, rnd io.Reader) (pub, k []byte, err error) {
+	if ek, err := chipKey.ECDH(); err == nil {
+		eph, err := ek.Curve().GenerateKey(rnd)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ca: ephemeral key: %w", err)
+		}
+		k, err := eph.ECDH(ek)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ca: key agreement: %w", err)
+		}
+		return eph.PublicKey().Bytes(), k, nil
 	}
+	c := chipKey.Curve
+	if !c.IsOnCurve(chipKey.X, chipKey.Y) {
+		return nil, nil, fmt.Errorf("ca: chip key not on %s", eckey.Name(c))
+	}
+	eph, err := ecdsa.GenerateKey(c, rnd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ca: ephemeral key: %w", err)
+	}
+	k, err = sharedX(c, chipKey.X, chipKey.Y, eph.D)
+	if err != nil {
+		return nil, nil, err
+	}
+	return encodePoint(c, eph.X, eph.Y), k, nil
+}
+
+func encodePoint(c elliptic.Curve, x, y *big.Int) []byte {
+	n := (c.Params().BitSize + 7) / 8
+	out := make([]byte, 1+2*n)
+	out[0] = 4
+	x.FillBytes(out[1 : 1+n])
+	y.FillBytes(out[1+n:])
+	return out
+}
+
+// sharedX is the x-coordinate of d·(x, y), refused at infinity.
+func sharedX(c elliptic.Curve, x, y, d *big.Int) ([]byte, error) {
+	sx, sy := c.ScalarMult(x, y, d.Bytes())
+	if sx.Sign() == 0 && sy.Sign() == 0 {
+		return nil, errors.New("ca: key agreement: shared point at infinity")
+	}
+	return sx.FillBytes(make([]byte, (c.Params().BitSize+7)/8)), nil
+}
+
+func session(k []byte, alg sm.Alg) (*sm.Session, error) {
 	enc, err := sm.KDF(k, sm.CounterEnc, alg)
 	if err != nil {
 		return nil, err
@@ -188,12 +233,27 @@ func session(priv *ecdh.PrivateKey, peer *ecdh.PublicKey, alg sm.Alg) (*sm.Sessi
 // ChipSession is the chip side: from the chip's static key and the
 // terminal's ephemeral public key (uncompressed point), the session the
 // chip switches to after answering.
-func ChipSession(static *ecdh.PrivateKey, terminalPub []byte, alg sm.Alg) (*sm.Session, error) {
-	peer, err := static.Curve().NewPublicKey(terminalPub)
+func ChipSession(static *ecdsa.PrivateKey, terminalPub []byte, alg sm.Alg) (*sm.Session, error) {
+	if sk, err := static.ECDH(); err == nil {
+		peer, err := sk.Curve().NewPublicKey(terminalPub)
+		if err != nil {
+			return nil, fmt.Errorf("ca: terminal key: %w", err)
+		}
+		k, err := sk.ECDH(peer)
+		if err != nil {
+			return nil, fmt.Errorf("ca: key agreement: %w", err)
+		}
+		return session(k, alg)
+	}
+	x, y, err := eckey.Point(static.Curve, terminalPub)
 	if err != nil {
 		return nil, fmt.Errorf("ca: terminal key: %w", err)
 	}
-	return session(static, peer, alg)
+	k, err := sharedX(static.Curve, x, y, static.D)
+	if err != nil {
+		return nil, err
+	}
+	return session(k, alg)
 }
 
 // AlgForOID is algOf for the chip side.

@@ -11,6 +11,7 @@ import (
 	"github.com/egate/egate/sensors/chip/ca"
 	"github.com/egate/egate/sensors/chip/lds"
 	"github.com/egate/egate/sensors/chip/sm"
+	"github.com/osanderson/brainpool"
 )
 
 func TestChoose(t *testing.T) {
@@ -42,10 +43,29 @@ func TestChoose(t *testing.T) {
 
 func TestChipSessionRejectsBadPoint(t *testing.T) {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	static, _ := k.ECDH()
 	for _, bad := range [][]byte{nil, {4}, append([]byte{4}, make([]byte, 64)...)} {
-		if _, err := ca.ChipSession(static, bad, sm.AlgAES128); err == nil {
+		if _, err := ca.ChipSession(k, bad, sm.AlgAES128); err == nil {
 			t.Errorf("accepted point %X", bad)
+		}
+	}
+}
+
+// TestChooseAndAgreeBrainpool: a DG14 key on a brainpool curve (which
+// crypto/ecdh does not offer) is chosen, and terminal and chip agree on it.
+func TestChooseAndAgreeBrainpool(t *testing.T) {
+	k, err := ecdsa.GenerateKey(brainpool.P320r1(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	si := &lds.SecurityInfos{CA: []lds.ChipAuthenticationInfo{{Protocol: ca.OID(sm.AlgAES256), Version: 1}},
+		CAKeys: []lds.ChipAuthenticationPublicKeyInfo{{Protocol: ca.PKOID, PublicKey: &k.PublicKey}}}
+	p, err := ca.Choose(si)
+	if err != nil || p.Key.Curve != brainpool.P320r1() {
+		t.Fatalf("Choose = %v, %v", p, err)
+	}
+	for _, bad := range [][]byte{nil, {4}, append([]byte{4}, make([]byte, 80)...)} {
+		if _, err := ca.ChipSession(k, bad, sm.AlgAES256); err == nil {
+			t.Errorf("chip accepted point %X", bad)
 		}
 	}
 }

@@ -200,6 +200,9 @@ type DocumentOpts struct {
 	// default AES-128) for this key's public half.
 	CAKey *ecdsa.PrivateKey
 	CAAlg sm.Alg
+	// CAKeyExplicit encodes a brainpool CAKey with explicit domain
+	// parameters, as many issuers do, instead of the curve's name.
+	CAKeyExplicit bool
 	// CardSecurity adds EF.CardSecurity (the PACEInfos and, with CAKey, the
 	// chip authentication infos, signed by the DS), where chips keep the
 	// key for PACE chip authentication mapping. CAOnlyInCardSecurity
@@ -287,7 +290,10 @@ func NewDocument(o DocumentOpts) (*Document, error) {
 		}
 		spki, err := x509.MarshalPKIXPublicKey(&o.CAKey.PublicKey)
 		if err != nil {
-			return nil, err
+			// A brainpool key: crypto/x509 cannot encode it.
+			if spki, err = MarshalECPublicKey(&o.CAKey.PublicKey, o.CAKeyExplicit); err != nil {
+				return nil, err
+			}
 		}
 		pk, err := asn1.Marshal(struct {
 			Protocol asn1.ObjectIdentifier

@@ -406,11 +406,7 @@ func (p *Passport) mseCA(cmd chip.Command) chip.Response {
 
 func (p *Passport) caAgree(pub []byte, alg sm.Alg, ok chip.Response) chip.Response {
 	p.caAlg = 0
-	static, err := p.opts.CAKey.ECDH()
-	if err != nil {
-		return status(chip.SWUnknown)
-	}
-	sess, err := ca.ChipSession(static, pub, alg)
+	sess, err := ca.ChipSession(p.opts.CAKey, pub, alg)
 	if err != nil {
 		return status(chip.SWWrongData)
 	}

@@ -20,7 +20,7 @@
 //     or a cancelled context, select the application and run BAC (§4.3).
 //     Result.AccessNote says why PACE was not used.
 //  3. Read EF.COM and EF.SOD, then DG14. When DG14 offers ECDH chip
-//     authentication on a NIST curve, run it (Part 11 §6.2,
+//     authentication on a NIST or brainpool curve, run it (Part 11 §6.2,
 //     sensors/chip/ca) and prove it by re-reading EF.COM under the new
 //     keys; a chip that cannot continue is recorded as a failed CA (possible
 //     clone) and access control is run again so the read still completes.

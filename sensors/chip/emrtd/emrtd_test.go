@@ -22,6 +22,7 @@ import (
 	"github.com/egate/egate/sensors/chip/pa"
 	"github.com/egate/egate/sensors/chip/pace"
 	"github.com/egate/egate/sensors/chip/sm"
+	"github.com/osanderson/brainpool"
 )
 
 type fixture struct {
@@ -428,13 +429,20 @@ func TestChipAuthentication(t *testing.T) {
 		{"cloned chip after BAC", sm.AlgAES128, elliptic.P256(), nil, true},
 		{"cloned chip after PACE", sm.AlgAES128, elliptic.P256(), ecdhAES, true},
 		{"PACE-CAM P-256", sm.AlgAES128, elliptic.P256(), camP256, false},
+		{"AES-128 brainpoolP256r1 after BAC", sm.AlgAES128, brainpool.P256r1(), nil, false},
+		{"3DES brainpoolP224r1 after PACE", sm.Alg3DES, brainpool.P224r1(), ecdhAES, false},
+		{"AES-256 brainpoolP384r1 explicit parameters", sm.AlgAES256, brainpool.P384r1(), nil, false},
+		{"cloned chip brainpoolP256r1", sm.AlgAES128, brainpool.P256r1(), ecdhAES, true},
+		{"PACE-CAM brainpoolP256r1", sm.AlgAES128, brainpool.P256r1(), []lds.PACEInfo{{Protocol: pace.OID(true, pace.ChipAuthenticationMapping, sm.AlgAES128), Version: 2, ParameterID: 13}}, false},
+		{"cloned chip under PACE-CAM brainpoolP256r1", sm.AlgAES128, brainpool.P256r1(), []lds.PACEInfo{{Protocol: pace.OID(true, pace.ChipAuthenticationMapping, sm.AlgAES128), Version: 2, ParameterID: 13}}, true},
 		{"PACE-CAM P-384 AES-256", sm.AlgAES256, elliptic.P384(), []lds.PACEInfo{{Protocol: pace.OID(true, pace.ChipAuthenticationMapping, sm.AlgAES256), Version: 2, ParameterID: 15}}, false},
 		{"cloned chip under PACE-CAM", sm.AlgAES128, elliptic.P256(), camP256, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pki, _ := chiptest.NewPKI(chiptest.PKIOpts{})
 			caKey, _ := ecdsa.GenerateKey(tc.curve, rand.Reader)
-			doc, err := chiptest.NewDocument(chiptest.DocumentOpts{PKI: pki, PACE: tc.infos, CAKey: caKey, CAAlg: tc.alg})
+			doc, err := chiptest.NewDocument(chiptest.DocumentOpts{PKI: pki, PACE: tc.infos, CAKey: caKey, CAAlg: tc.alg,
+				CAKeyExplicit: strings.Contains(tc.name, "explicit")})
 			if err != nil {
 				t.Fatal(err)
 			}

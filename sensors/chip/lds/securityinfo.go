@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/egate/egate/sensors/chip/eckey"
 )
 
 // ErrFormat means a file does not follow the LDS structure.
@@ -42,8 +44,10 @@ type ChipAuthenticationInfo struct {
 }
 
 // ChipAuthenticationPublicKeyInfo (ICAO 9303 Part 11 §9.2.6). PublicKey is
-// parsed by crypto/x509 when it can be (NIST curves, DH is not); Raw always
-// holds the SubjectPublicKeyInfo.
+// parsed by crypto/x509 when it can be, else by sensors/chip/eckey (EC keys
+// on brainpool curves, with explicit parameters or a domain parameter id:
+// an *ecdsa.PublicKey); DH keys stay unparsed. Raw always holds the
+// SubjectPublicKeyInfo.
 type ChipAuthenticationPublicKeyInfo struct {
 	Protocol  asn1.ObjectIdentifier
 	Raw       []byte
@@ -137,6 +141,8 @@ func ParseSecurityInfos(der []byte) (*SecurityInfos, error) {
 			}
 			if pk, err := x509.ParsePKIXPublicKey(si.Required.FullBytes); err == nil {
 				k.PublicKey = pk
+			} else if pk, _, err := eckey.ParseSPKI(si.Required.FullBytes); err == nil {
+				k.PublicKey = pk // brainpool, explicit parameters or a domain parameter id
 			}
 			if len(si.Optional.FullBytes) > 0 {
 				k.KeyID = new(big.Int)

@@ -13,7 +13,7 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/osanderson/brainpool"
+	"github.com/egate/egate/sensors/chip/eckey"
 )
 
 // ErrCertificate wraps the errors of ParseCertificate's own parser.
@@ -66,43 +66,7 @@ var (
 	oidExtKeyUsage       = asn1.ObjectIdentifier{2, 5, 29, 15}
 	oidExtBasicConstr    = asn1.ObjectIdentifier{2, 5, 29, 19}
 	oidExtAuthorityKeyID = asn1.ObjectIdentifier{2, 5, 29, 35}
-	oidPrimeField        = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
 )
-
-// knownCurve is a curve this package can verify signatures on.
-type knownCurve struct {
-	name  string
-	oid   asn1.ObjectIdentifier
-	curve func() elliptic.Curve
-	// byName is set for the curves crypto/x509 does not know by name.
-	byName bool
-}
-
-var knownCurves = []knownCurve{
-	{"brainpoolP192r1", asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 3}, brainpool.P192r1, true},
-	{"brainpoolP224r1", asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 5}, brainpool.P224r1, true},
-	{"brainpoolP256r1", asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 7}, brainpool.P256r1, true},
-	{"brainpoolP320r1", asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 9}, brainpool.P320r1, true},
-	{"brainpoolP384r1", asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 11}, brainpool.P384r1, true},
-	{"brainpoolP512r1", asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 13}, brainpool.P512r1, true},
-	{"P-224", asn1.ObjectIdentifier{1, 3, 132, 0, 33}, elliptic.P224, false},
-	{"P-256", asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}, elliptic.P256, false},
-	{"P-384", asn1.ObjectIdentifier{1, 3, 132, 0, 34}, elliptic.P384, false},
-	{"P-521", asn1.ObjectIdentifier{1, 3, 132, 0, 35}, elliptic.P521, false},
-}
-
-// curveName names c if it is a known curve.
-func curveName(c elliptic.Curve) string {
-	for _, k := range knownCurves {
-		if k.curve() == c {
-			return k.name
-		}
-	}
-	if c != nil && c.Params() != nil && c.Params().Name != "" {
-		return c.Params().Name
-	}
-	return "unknown curve"
-}
 
 // ParseCertificate parses one DER certificate: with crypto/x509 when it
 // can, otherwise with this package's parser, which takes EC keys on the
@@ -152,7 +116,7 @@ func fromX509(xc *x509.Certificate) (*Certificate, error) {
 		KeyUsage:              xc.KeyUsage,
 	}
 	if k, ok := xc.PublicKey.(*ecdsa.PublicKey); ok {
-		c.Curve = curveName(k.Curve)
+		c.Curve = eckey.Name(k.Curve)
 	}
 	return c, nil
 }
@@ -206,23 +170,6 @@ type subjectPublicKeyInfo struct {
 	PublicKey asn1.BitString
 }
 
-// ecParameters is SpecifiedECDomain (SEC 1 §C.2, RFC 3279 §2.3.5, BSI
-// TR-03111 §5.1.1).
-type ecParameters struct {
-	Version int
-	FieldID struct {
-		FieldType  asn1.ObjectIdentifier
-		Parameters asn1.RawValue
-	}
-	Curve struct {
-		A, B []byte
-		Seed asn1.BitString `asn1:"optional"`
-	}
-	Base     []byte
-	Order    *big.Int
-	Cofactor *big.Int `asn1:"optional"`
-}
-
 // parseCertificate is the parser for certificates crypto/x509 refused with
 // xerr.
 func parseCertificate(der []byte, xerr error) (*Certificate, error) {
@@ -273,7 +220,7 @@ func parseCertificate(der []byte, xerr error) (*Certificate, error) {
 	if spki.PublicKey.BitLength%8 != 0 {
 		return nil, fmt.Errorf("%w: public key is not a whole number of bytes", ErrCertificate)
 	}
-	x, y, err := ecPoint(curve, spki.PublicKey.Bytes)
+	x, y, err := eckey.Point(curve, spki.PublicKey.Bytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s public key: %w", ErrCertificate, name, err)
 	}
@@ -319,124 +266,24 @@ func parseName(raw asn1.RawValue, out *pkix.Name) error {
 	return nil
 }
 
-// ecCurve resolves the id-ecPublicKey parameters: a named brainpool curve,
-// or explicit domain parameters equal to those of a known curve.
+// ecCurve resolves the id-ecPublicKey parameters (sensors/chip/eckey): a
+// named brainpool curve, explicit domain parameters equal to those of a
+// known curve. A curve crypto/x509 knows by name leaves its error xerr
+// standing.
 func ecCurve(params asn1.RawValue, xerr error) (elliptic.Curve, string, error) {
-	switch {
-	case params.Class == asn1.ClassUniversal && params.Tag == asn1.TagOID:
+	if params.Class == asn1.ClassUniversal && params.Tag == asn1.TagOID {
 		var oid asn1.ObjectIdentifier
-		if rest, err := asn1.Unmarshal(params.FullBytes, &oid); err != nil || len(rest) != 0 {
-			return nil, "", fmt.Errorf("%w: malformed named curve", ErrCertificate)
-		}
-		for _, k := range knownCurves {
-			if k.oid.Equal(oid) {
-				if !k.byName {
-					// crypto/x509 knows this curve: its error stands.
-					return nil, "", xerr
-				}
-				return k.curve(), k.name, nil
+		if _, err := asn1.Unmarshal(params.FullBytes, &oid); err == nil {
+			if k, ok := eckey.Named(oid); ok && k.X509 {
+				return nil, "", xerr
 			}
 		}
-		return nil, "", fmt.Errorf("%w: public key on unknown curve %v", ErrCertificate, oid)
-	case params.Class == asn1.ClassUniversal && params.Tag == asn1.TagSequence:
-		return explicitCurve(params.FullBytes)
-	case params.Class == asn1.ClassUniversal && params.Tag == asn1.TagNull:
-		return nil, "", fmt.Errorf("%w: implicitlyCA EC parameters not supported", ErrCertificate)
 	}
-	return nil, "", fmt.Errorf("%w: EC public key without curve parameters", ErrCertificate)
-}
-
-// explicitCurve matches explicit EC domain parameters against the known
-// curves: p, n and G compared, a and b checked through the curve equation
-// y² = x³ + ax + b at G and 2G (two points with different x fix a and b),
-// the cofactor, when given, 1. No curve is built from the parameters.
-func explicitCurve(der []byte) (elliptic.Curve, string, error) {
-	var ep ecParameters
-	rest, err := asn1.Unmarshal(der, &ep)
+	c, name, err := eckey.Curve(params)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: EC domain parameters: %w", ErrCertificate, err)
+		return nil, "", fmt.Errorf("%w: %w", ErrCertificate, err)
 	}
-	if len(rest) != 0 {
-		return nil, "", fmt.Errorf("%w: EC domain parameters: trailing bytes", ErrCertificate)
-	}
-	if ep.Version < 1 || ep.Version > 3 {
-		return nil, "", fmt.Errorf("%w: EC domain parameters version %d", ErrCertificate, ep.Version)
-	}
-	if !ep.FieldID.FieldType.Equal(oidPrimeField) {
-		return nil, "", fmt.Errorf("%w: EC field type %v not supported", ErrCertificate, ep.FieldID.FieldType)
-	}
-	var p *big.Int
-	if rest, err := asn1.Unmarshal(ep.FieldID.Parameters.FullBytes, &p); err != nil || len(rest) != 0 {
-		return nil, "", fmt.Errorf("%w: EC prime field: malformed prime", ErrCertificate)
-	}
-	if ep.Order == nil {
-		return nil, "", fmt.Errorf("%w: EC domain parameters without order", ErrCertificate)
-	}
-	if ep.Cofactor != nil && ep.Cofactor.Cmp(big.NewInt(1)) != 0 {
-		return nil, "", fmt.Errorf("%w: EC cofactor %v not supported", ErrCertificate, ep.Cofactor)
-	}
-	a := new(big.Int).SetBytes(ep.Curve.A)
-	b := new(big.Int).SetBytes(ep.Curve.B)
-	for _, k := range knownCurves {
-		c := k.curve()
-		prm := c.Params()
-		if prm.P.Cmp(p) != 0 || prm.N.Cmp(ep.Order) != 0 {
-			continue
-		}
-		if a.Cmp(p) >= 0 || b.Cmp(p) >= 0 || !sameBase(prm, ep.Base) {
-			break
-		}
-		x2, y2 := c.Double(prm.Gx, prm.Gy)
-		if !onEquation(p, a, b, prm.Gx, prm.Gy) || !onEquation(p, a, b, x2, y2) {
-			break
-		}
-		return c, k.name, nil
-	}
-	return nil, "", fmt.Errorf("%w: explicit EC domain parameters match no known curve", ErrCertificate)
-}
-
-// sameBase compares an encoded base point with the curve's generator.
-func sameBase(prm *elliptic.CurveParams, enc []byte) bool {
-	n := (prm.P.BitLen() + 7) / 8
-	switch {
-	case len(enc) == 1+2*n && enc[0] == 4:
-		return new(big.Int).SetBytes(enc[1:1+n]).Cmp(prm.Gx) == 0 && new(big.Int).SetBytes(enc[1+n:]).Cmp(prm.Gy) == 0
-	case len(enc) == 1+n && (enc[0] == 2 || enc[0] == 3):
-		return new(big.Int).SetBytes(enc[1:]).Cmp(prm.Gx) == 0 && prm.Gy.Bit(0) == uint(enc[0]&1)
-	}
-	return false
-}
-
-// onEquation reports whether y² = x³ + ax + b mod p.
-func onEquation(p, a, b, x, y *big.Int) bool {
-	l := new(big.Int).Mul(y, y)
-	l.Mod(l, p)
-	r := new(big.Int).Exp(x, big.NewInt(3), p)
-	r.Add(r, new(big.Int).Mul(a, x))
-	r.Add(r, b)
-	r.Mod(r, p)
-	return l.Cmp(r) == 0
-}
-
-// ecPoint decodes an uncompressed point (SEC 1 §2.3.4) and checks it lies
-// on the curve.
-func ecPoint(c elliptic.Curve, enc []byte) (x, y *big.Int, err error) {
-	p := c.Params().P
-	n := (p.BitLen() + 7) / 8
-	switch {
-	case len(enc) == 0:
-		return nil, nil, errors.New("empty point")
-	case enc[0] == 2 || enc[0] == 3:
-		return nil, nil, errors.New("compressed point not supported")
-	case enc[0] != 4 || len(enc) != 1+2*n:
-		return nil, nil, errors.New("malformed point")
-	}
-	x = new(big.Int).SetBytes(enc[1 : 1+n])
-	y = new(big.Int).SetBytes(enc[1+n:])
-	if x.Cmp(p) >= 0 || y.Cmp(p) >= 0 || !c.IsOnCurve(x, y) {
-		return nil, nil, errors.New("point not on the curve")
-	}
-	return x, y, nil
+	return c, name, nil
 }
 
 func parseExtensions(c *Certificate, exts []pkix.Extension) error {

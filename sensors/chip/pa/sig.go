@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/egate/egate/sensors/chip/eckey"
 	"github.com/egate/egate/sensors/chip/lds"
 )
 
@@ -157,7 +158,7 @@ func verifySignature(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digest 
 func verifyECDSA(k *ecdsa.PublicKey, sum, sig []byte) (ok bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			ok, err = false, fmt.Errorf("ECDSA on %s: %v", curveName(k.Curve), p)
+			ok, err = false, fmt.Errorf("ECDSA on %s: %v", eckey.Name(k.Curve), p)
 		}
 	}()
 	return ecdsa.VerifyASN1(k, sum, sig), nil
