@@ -366,7 +366,11 @@ func (dm *Daemon) onRead(ctx context.Context, r sensors.DocumentRead) {
 	dm.snapshot()
 }
 
-// apply carries out the state machine's actions.
+// apply carries out the state machine's actions. The doors, pictograms and
+// screen come first, each in the order given: the records that follow wait
+// on the disk (a commit is an fsync, slow on an SD card), and a door that
+// must open for an emergency or close behind a traveller must not wait for
+// them.
 func (dm *Daemon) apply(ctx context.Context, acts []gate.Action) {
 	now := dm.d.Clock.Now()
 	for _, a := range acts {
@@ -383,6 +387,10 @@ func (dm *Daemon) apply(ctx context.Context, acts []gate.Action) {
 			if dm.d.Display != nil {
 				dm.d.Display.Show(a)
 			}
+		}
+	}
+	for _, a := range acts {
+		switch a := a.(type) {
 		case gate.StateChanged:
 			dm.log.Debug("state", "from", a.From.String(), "to", a.To.String(), "cause", a.Cause)
 			dm.record(ctx, now, "state", map[string]any{"from": a.From.String(), "to": a.To.String(), "cause": a.Cause})

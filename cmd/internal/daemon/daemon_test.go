@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -238,5 +240,56 @@ func TestUnsyncedClockMarksRecords(t *testing.T) {
 	evs, _ := r.st.Events(ctx, 0, 100)
 	if len(evs) == 0 || evs[0].Detail["clock_synced"] != false {
 		t.Fatalf("event not marked unsynced: %+v", evs)
+	}
+}
+
+// orderLog notes the order in which doors are driven and records published.
+type orderLog struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (o *orderLog) add(op string) { o.mu.Lock(); o.ops = append(o.ops, op); o.mu.Unlock() }
+
+func (o *orderLog) list() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.ops)
+}
+
+type loggedLane struct {
+	sensors.Lane
+	log *orderLog
+}
+
+func (l loggedLane) SetDoor(d gate.DoorID, open bool) error {
+	l.log.add(fmt.Sprintf("door %s open=%v", d, open))
+	return l.Lane.SetDoor(d, open)
+}
+
+type loggedTelemetry struct{ log *orderLog }
+
+func (t loggedTelemetry) Publish(kind string, _ time.Time, f map[string]any) {
+	if kind == "state" {
+		t.log.add(fmt.Sprintf("record state %v", f["to"]))
+	}
+}
+
+// TestDoorsBeforeRecords: on an emergency the doors are driven open before
+// the state change is written down (a commit waits on the disk).
+func TestDoorsBeforeRecords(t *testing.T) {
+	ol := &orderLog{}
+	r := newRig(t, func(d *Deps) {
+		d.Lane = loggedLane{Lane: d.Lane, log: ol}
+		d.Telemetry = loggedTelemetry{ol}
+	})
+	defer r.stop()
+	r.mech.CutEmergencyWire(true)
+	r.waitState(t, gate.Emergency)
+	ops := ol.list()
+	rec := slices.Index(ops, "record state emergency")
+	open := slices.Index(ops, "door entry open=true")
+	if rec < 0 || open < 0 || open > rec || slices.Index(ops[rec:], "door exit open=true") >= 0 {
+		t.Fatalf("doors and records in this order: %q", ops)
 	}
 }
