@@ -315,7 +315,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if *apiAddr != "" {
 			apiOpts.Addr = *apiAddr
 		}
-		apiOpts.Probes = probes(c, deps.Reader)
+		apiOpts.Probes = probes(c, deps.Reader, deps.Face)
 		log.Debug("self-test probes", "probes", probeNames(apiOpts.Probes))
 		srv, err := api.New(apiOpts, d, st, hub)
 		if err == nil {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/egate/egate/cmd/internal/api"
 	"github.com/egate/egate/cmd/internal/config"
@@ -21,10 +22,16 @@ type healthReporter interface {
 	Health() (ok bool, detail string)
 }
 
+// cameraProber is the face step's camera check (gocvface.GateVerifier).
+type cameraProber interface {
+	Probe(ctx context.Context) error
+}
+
 // probes are the self-test's checks of the devices and services around the
-// lane: the face models on disk, the brokers' reachability and the document
-// reader's health.
-func probes(c config.Config, reader sensors.DocumentReader) map[string]api.Probe {
+// lane: the face models on disk, the brokers' reachability, the document
+// reader's health and the camera (one frame, neither empty, too small nor
+// uniform). face is the face step; only a real camera's is probed.
+func probes(c config.Config, reader sensors.DocumentReader, face any) map[string]api.Probe {
 	p := map[string]api.Probe{}
 	if c.Devices.Camera == "v4l2" || c.Simulation.Faces == "real" {
 		dir := modelDir(c)
@@ -55,6 +62,16 @@ func probes(c config.Config, reader sensors.DocumentReader) map[string]api.Probe
 					return nil // one reachable broker is enough (failover)
 				}
 				return errors.Join(errs...)
+			},
+		}
+	}
+	if cam, ok := face.(cameraProber); ok && c.Devices.Camera == "v4l2" {
+		p["camera"] = api.Probe{
+			Hint: "check the camera's USB cable and face.camera.device, that nothing covers the lens, and that the lane's lights are on",
+			Check: func(ctx context.Context) error {
+				ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+				defer cancel()
+				return cam.Probe(ctx)
 			},
 		}
 	}
