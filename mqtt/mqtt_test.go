@@ -50,6 +50,7 @@ func TestEndToEnd(t *testing.T) {
 	l.c.Publish("state", at, map[string]any{"from": "ready", "to": "doc_check", "cause": "document presented"})
 	l.c.Publish("alarm", at, map[string]any{"kind": "watchlist_hit", "detail": "hit on " + strings.Repeat("ab", 32), "passage": uint64(8)})
 	l.c.Publish("command", at, map[string]any{"kind": "lock", "origin": "local", "ok": true, "reason": ""})
+	l.c.Publish("audit", at, map[string]any{"seq": int64(42), "head": strings.Repeat("0f", 32)})
 	l.c.Publish("unknown-kind", at, map[string]any{"x": 1})
 
 	prefix := l.c.Prefix()

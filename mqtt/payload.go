@@ -64,6 +64,7 @@ var routes = map[string]route{
 	"alarm":   {"alarm", "alarm", outbox.Keep, []string{"kind", "detail", "passage"}},
 	"command": {"event", "command", outbox.Keep, []string{"kind", "origin", "ok", "reason"}},
 	"state":   {"event", "state", outbox.Event, []string{"from", "to", "cause"}},
+	"audit":   {"event", "audit", outbox.Keep, []string{"seq", "head"}},
 }
 
 // freeText fields are redacted (see redact).

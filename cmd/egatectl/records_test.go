@@ -69,6 +69,32 @@ func TestAuditVerify(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &j) != nil || j["ok"] != true || j["last_seq"] != 6.0 {
 		t.Fatalf("json: exit %d %s", code, out)
 	}
+	// A head kept off the device (published by the daemon) must still be in
+	// the chain.
+	head, _ := j["head"].(string)
+	for _, tc := range []struct {
+		expect string
+		code   int
+		want   string
+	}{
+		{"6:" + head, 0, "expected head: entry 6 is in the chain"},
+		{"6:" + strings.ToUpper(head), 0, "expected head: entry 6"},
+		{"6:" + strings.Repeat("0", 64), 1, "broken: entry 6 differs from the head kept off the device"},
+		{"9:" + head, 1, "broken: entry 9, kept off the device, is not in the chain (it ends at 6)"},
+		{"6", 2, ""},
+		{"0:" + head, 2, ""},
+		{"6:" + head[:60], 2, ""},
+		{"6:" + strings.Repeat("x", 64), 2, ""},
+	} {
+		out, errOut, code := run(t, "", "audit", "verify", "--db", l.db, "--expect", tc.expect)
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("--expect %s: exit %d\n%s%s", tc.expect, code, out, errOut)
+		}
+	}
+	out, _, code = run(t, "", "audit", "verify", "--db", l.db, "--json", "--expect", "6:"+strings.Repeat("0", 64))
+	if code != 1 || json.Unmarshal([]byte(out), &j) != nil || j["ok"] != false || j["expected_found"] != false {
+		t.Fatalf("json --expect: exit %d %s", code, out)
+	}
 	// Tamper with a record behind the chain's back.
 	s, err := store.Open(l.db)
 	if err != nil {
@@ -142,6 +168,10 @@ func TestRecordsExportAndPurge(t *testing.T) {
 	out, _, code = run(t, "", "audit", "verify", "--db", l.db)
 	if code != 0 || !strings.Contains(out, "entries up to 6 purged") {
 		t.Fatalf("verify after purge: %d %s", code, out)
+	}
+	out, _, code = run(t, "", "audit", "verify", "--db", l.db, "--expect", "4:"+strings.Repeat("ab", 32))
+	if code != 1 || !strings.Contains(out, "entry 4 was purged (the chain continues from entry 6)") {
+		t.Fatalf("verify --expect a purged entry: %d %s", code, out)
 	}
 	out, _, _ = run(t, "", "records", "export", "--db", l.db)
 	if strings.Count(out, "\n") != 2 {

@@ -117,6 +117,19 @@ func head(ctx context.Context, q interface {
 	return seq, h, nil
 }
 
+// AuditHead returns the chain's head: the last entry's sequence number and
+// hash (hex), or the purge anchor's, or (0, 64 zeros) for an empty chain.
+// Published off the device (the daemon sends it to the control room), it
+// lets a wholesale rewrite of the chain be found: the head kept elsewhere
+// must still be an entry of the chain (egatectl audit verify).
+func (s *Store) AuditHead(ctx context.Context) (seq int64, hash string, err error) {
+	seq, h, err := head(ctx, s.db)
+	if err != nil {
+		return 0, "", fmt.Errorf("store: audit head: %w", err)
+	}
+	return seq, hex.EncodeToString(h[:]), nil
+}
+
 // appendAudit appends an entry inside tx, which must be a write
 // transaction (BEGIN IMMEDIATE), so that the head cannot move under it.
 func appendAudit(ctx context.Context, tx *sql.Tx, at time.Time, lane, kind string, record int64, body string) (int64, error) {

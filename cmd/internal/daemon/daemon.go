@@ -176,6 +176,9 @@ func (dm *Daemon) Run(ctx context.Context) error {
 	freshness := dm.d.Clock.NewTicker(WatchlistCheckEvery)
 	defer freshness.Stop()
 	dm.checkWatchlist(faceCtx)
+	audit := dm.d.Clock.NewTicker(AuditPublishEvery)
+	defer audit.Stop()
+	dm.publishAuditHead(faceCtx)
 	var runErr error
 loop:
 	for {
@@ -212,6 +215,9 @@ loop:
 			continue
 		case <-freshness.C:
 			dm.checkWatchlist(faceCtx)
+			continue
+		case <-audit.C:
+			dm.publishAuditHead(faceCtx)
 			continue
 		case <-tick.C:
 			// Device events that are already waiting happened before this
@@ -260,6 +266,25 @@ func (dm *Daemon) drainEvents(ctx context.Context) {
 // WatchlistCheckEvery is how often the daemon checks that the watchlist is
 // fresh enough for the policy.
 const WatchlistCheckEvery = 30 * time.Second
+
+// AuditPublishEvery is how often the audit chain's head goes to the control
+// room (and once at start).
+const AuditPublishEvery = time.Hour
+
+// publishAuditHead sends the audit chain's head to the control room, which
+// keeps it: a chain rebuilt wholesale on the device would no longer contain
+// it (egatectl audit verify shows the chain).
+func (dm *Daemon) publishAuditHead(ctx context.Context) {
+	if dm.d.Telemetry == nil {
+		return
+	}
+	seq, head, err := dm.d.Store.AuditHead(ctx)
+	if err != nil {
+		dm.log.Error("audit head", "err", err)
+		return
+	}
+	dm.d.Telemetry.Publish("audit", dm.d.Clock.Now(), map[string]any{"seq": seq, "head": head})
+}
 
 // checkWatchlist applies the stale-list rule to the lane itself: under
 // when_stale: out_of_service a missing or stale list is a "watchlist"

@@ -270,8 +270,40 @@ func (l loggedLane) SetDoor(d gate.DoorID, open bool) error {
 type loggedTelemetry struct{ log *orderLog }
 
 func (t loggedTelemetry) Publish(kind string, _ time.Time, f map[string]any) {
-	if kind == "state" {
+	switch kind {
+	case "state":
 		t.log.add(fmt.Sprintf("record state %v", f["to"]))
+	case "audit":
+		t.log.add(fmt.Sprintf("audit %v %v", f["seq"], f["head"]))
+	}
+}
+
+// TestAuditHeadPublished: at start the daemon sends the audit chain's head,
+// an entry of the chain, to the control room.
+func TestAuditHeadPublished(t *testing.T) {
+	ol := &orderLog{}
+	r := newRig(t, func(d *Deps) {
+		d.Telemetry = loggedTelemetry{ol}
+		// An operator action recorded before this start: the chain is not
+		// empty (an empty one has head 0).
+		if _, err := d.Store.AppendAudit(context.Background(), time.Now(), d.Config.Lane.ID, "watchlist_load", map[string]any{"entries": 3}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	defer r.stop()
+	var seq int64
+	var head string
+	for _, op := range ol.list() {
+		if _, err := fmt.Sscanf(op, "audit %d %s", &seq, &head); err == nil {
+			break
+		}
+	}
+	if seq == 0 || len(head) != 64 {
+		t.Fatalf("no audit head published: %q", ol.list())
+	}
+	es, err := r.st.AuditEntries(context.Background(), seq-1, 1)
+	if err != nil || len(es) != 1 || es[0].Seq != seq || es[0].Hash != head {
+		t.Fatalf("published head %d %s is not the chain's entry: %+v %v", seq, head, es, err)
 	}
 }
 
