@@ -112,6 +112,8 @@ func TestBuildDeb(t *testing.T) {
 		"/usr/bin/egatectl":                        "-rwxr-xr-x root/root",
 		"/etc/egate/egate.yaml":                    "-rw-r--r-- root/root",
 		"/lib/systemd/system/egated.service":       "-rw-r--r-- root/root",
+		"/lib/systemd/system/egate-purge.service":  "-rw-r--r-- root/root",
+		"/lib/systemd/system/egate-purge.timer":    "-rw-r--r-- root/root",
 		"/lib/udev/rules.d/60-egate.rules":         "-rw-r--r-- root/root",
 		"/usr/share/egate/models/tiny.onnx":        "-rw-r--r-- root/root",
 		"/usr/share/egate/models/SHA256SUMS":       "-rw-r--r-- root/root",
@@ -131,8 +133,10 @@ func TestBuildDeb(t *testing.T) {
 		t.Fatalf("dpkg-deb -x: %v\n%s", err, res)
 	}
 	for packaged, src := range map[string]string{
-		"lib/systemd/system/egated.service": "systemd/egated.service",
-		"etc/egate/egate.yaml":              "config/egate.yaml",
+		"lib/systemd/system/egated.service":      "systemd/egated.service",
+		"lib/systemd/system/egate-purge.service": "systemd/egate-purge.service",
+		"lib/systemd/system/egate-purge.timer":   "systemd/egate-purge.timer",
+		"etc/egate/egate.yaml":                   "config/egate.yaml",
 	} {
 		a, err1 := os.ReadFile(filepath.Join(x, packaged))
 		b, err2 := os.ReadFile(src)

@@ -159,3 +159,55 @@ func TestUnitVerifies(t *testing.T) {
 	}
 	t.Log(last)
 }
+
+// TestPurgeUnits pins and verifies the daily retention purge: a hardened
+// oneshot service running egatectl as egate, and its timer.
+func TestPurgeUnits(t *testing.T) {
+	svc := unitEntries(t, "systemd/egate-purge.service")
+	tm := unitEntries(t, "systemd/egate-purge.timer")
+	for _, tc := range []struct {
+		u                  map[string]map[string][]string
+		section, key, want string
+	}{
+		{svc, "Service", "Type", "oneshot"},
+		{svc, "Service", "User", "egate"},
+		{svc, "Service", "ExecStart", "/usr/bin/egatectl records purge --config /etc/egate/egate.yaml --scheduled"},
+		{svc, "Service", "StateDirectory", "egate"},
+		{svc, "Service", "NoNewPrivileges", "yes"},
+		{svc, "Service", "ProtectSystem", "strict"},
+		{svc, "Service", "PrivateNetwork", "yes"},
+		{tm, "Timer", "OnCalendar", "daily"},
+		{tm, "Timer", "Persistent", "true"},
+		{tm, "Install", "WantedBy", "timers.target"},
+	} {
+		if v := tc.u[tc.section][tc.key]; len(v) == 0 || v[0] != tc.want {
+			t.Errorf("[%s] %s = %q, want %q", tc.section, tc.key, v, tc.want)
+		}
+	}
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze not found (Debian: apt-get install systemd); the units were not verified")
+	}
+	if testing.Short() {
+		t.Skip("builds egatectl; skipped in -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "egatectl")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/egate/egate/cmd/egatectl").CombinedOutput(); err != nil {
+		t.Fatalf("go build egatectl: %v\n%s", err, out)
+	}
+	for _, name := range []string{"egate-purge.service", "egate-purge.timer"} {
+		b, err := os.ReadFile(filepath.Join("systemd", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), bytes.ReplaceAll(b, []byte("/usr/bin/egatectl"), []byte(bin)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(analyze, "verify", filepath.Join(dir, "egate-purge.service"), filepath.Join(dir, "egate-purge.timer"))
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}

@@ -186,8 +186,9 @@ func recordsPurge(args []string, stdout, stderr io.Writer) int {
 	loc.flags(fs, false)
 	before := fs.String("before", "", "purge what is older than `T` (YYYY-MM-DD or RFC 3339)")
 	retention := fs.String("retention", "", "purge what is older than this `DURATION` (default: policy.records.retention)")
+	scheduled := fs.Bool("scheduled", false, "run by the daily timer (egate-purge.timer): a policy.records.retention of 0 (keep everything) is nothing to do, not an error")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: egatectl records purge [--db FILE | --config FILE] [--before T | --retention D]")
+		fmt.Fprintln(stderr, "usage: egatectl records purge [--db FILE | --config FILE] [--before T | --retention D] [--scheduled]")
 		fmt.Fprintln(stderr, "Removes old records and the oldest part of the audit chain, leaving an anchor so the rest verifies.")
 		fmt.Fprintln(stderr, "Refuses (exit 1) when the audit chain does not verify.")
 		fs.PrintDefaults()
@@ -223,6 +224,10 @@ func recordsPurge(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		if c.Policy.Records.Retention == 0 {
+			if *scheduled {
+				fmt.Fprintln(stdout, "nothing to purge: policy.records.retention is 0 (keep everything)")
+				return 0
+			}
 			fmt.Fprintln(stderr, "egatectl records purge: policy.records.retention is 0 (keep everything); give --before or --retention")
 			return 2
 		}

@@ -59,6 +59,8 @@ for f in deploy/broker/mosquitto.conf deploy/broker/acl deploy/broker/issue-lane
 done
 install -D -m 0644 deploy/FIELD-GUIDE.md "$docs/FIELD-GUIDE.md"
 install -D -m 0644 deploy/systemd/egated.service "$root/lib/systemd/system/egated.service"
+install -D -m 0644 deploy/systemd/egate-purge.service "$root/lib/systemd/system/egate-purge.service"
+install -D -m 0644 deploy/systemd/egate-purge.timer "$root/lib/systemd/system/egate-purge.timer"
 install -D -m 0644 deploy/udev/60-egate.rules "$root/lib/udev/rules.d/60-egate.rules"
 cat >"$docs/copyright" <<COPY
 egate: open firmware for self-service border e-gates.

@@ -85,6 +85,7 @@ expect_stat /etc/egate/egate.yaml "root:egate 640"
 expect_stat /var/lib/egate "egate:egate 700"
 expect_stat /var/lib/egate-rollback "root:root 750"
 expect_stat /lib/systemd/system/egated.service "root:root 644"
+expect_stat /lib/systemd/system/egate-purge.timer "root:root 644"
 version_is "$old"
 # What ExecStartPre runs, as the unit's user.
 in_root runuser -u egate -- egated --check-config /etc/egate/egate.yaml >/dev/null || fail "egate cannot check its configuration"
