@@ -253,9 +253,17 @@ type fleetLane struct {
 	LastAlarm string    `json:"last_alarm,omitempty"`
 	Pass1h    int       `json:"passages_1h"`
 	LastMsg   time.Time `json:"last_message"`
+	// AuditSeq and AuditHead are the lane's latest audit chain head (MQTT
+	// event "audit"); keep them to check the lane later with egatectl audit
+	// verify --expect. AuditWarning says when a head went back or changed
+	// under the same sequence number: the chain was rebuilt or restored.
+	AuditSeq     int64  `json:"audit_seq,omitempty"`
+	AuditHead    string `json:"audit_head,omitempty"`
+	AuditWarning string `json:"audit_warning,omitempty"`
 
 	online    *bool
 	session   float64
+	auditTS   time.Time
 	alarmTS   []time.Time
 	passTS    []time.Time
 	seen      map[string]bool // message ids (QoS 1 may redeliver)
@@ -388,6 +396,20 @@ func (f *fleet) handle(topic string, payload []byte, at time.Time) {
 			if s := str("to"); s != "" {
 				l.State = s
 			}
+		case "audit":
+			seq, _ := data["seq"].(float64)
+			head := str("head")
+			if head == "" || ts.Before(l.auditTS) {
+				break // an older head re-delivered after a newer one
+			}
+			switch {
+			case l.AuditHead == "":
+			case int64(seq) < l.AuditSeq:
+				l.AuditWarning = fmt.Sprintf("audit chain went back from entry %d to %d: rebuilt or restored from an old copy", l.AuditSeq, int64(seq))
+			case int64(seq) == l.AuditSeq && head != l.AuditHead:
+				l.AuditWarning = fmt.Sprintf("audit entry %d changed: the chain was rebuilt", l.AuditSeq)
+			}
+			l.AuditSeq, l.AuditHead, l.auditTS = int64(seq), head, ts
 		}
 	}
 	l.LastMsg = at
@@ -433,6 +455,9 @@ func (f *fleet) rows(now time.Time) []fleetLane {
 			if len(r.Faults) > 0 {
 				r.Health = "fault"
 			}
+		}
+		if r.AuditWarning != "" {
+			r.Health = "AUDIT"
 		}
 		if r.Emergency {
 			r.Health = "EMERGENCY"
@@ -487,6 +512,11 @@ func (f *fleet) table(now time.Time) string {
 			health, r.Alarms1h, orDash(r.LastAlarm), r.Pass1h, last)
 	}
 	tw.Flush()
+	for _, r := range rows {
+		if r.AuditWarning != "" {
+			fmt.Fprintf(&b, "%s/%s: %s; check it with egatectl audit verify on the lane\n", r.Site, r.Lane, r.AuditWarning)
+		}
+	}
 	return b.String()
 }
 

@@ -214,4 +214,25 @@ func TestFleetTable(t *testing.T) {
 	if strings.Contains(f.table(now), "gate-7") {
 		t.Error("retired lane still shown")
 	}
+
+	// The audit chain's head: kept per lane; a head that goes back, or
+	// changes under the same number, flags the lane.
+	h := func(c string) string { return strings.Repeat(c, 64) }
+	f.handle("egate/v1/s1/l1/event", env("audit", "2026-11-23T09:00:02.000Z", `{"seq":40,"head":"`+h("a")+`"}`), now)
+	f.handle("egate/v1/s1/l1/event", env("audit", "2026-11-23T09:59:00.000Z", `{"seq":52,"head":"`+h("b")+`"}`), now)
+	f.handle("egate/v1/s1/l1/event", env("audit", "2026-11-23T09:30:00.000Z", `{"seq":45,"head":"`+h("c")+`"}`), now) // re-delivered late
+	if r := f.rows(now)[0]; r.AuditSeq != 52 || r.AuditHead != h("b") || r.AuditWarning != "" || r.Health != "fault" {
+		t.Fatalf("audit head: %+v", r)
+	}
+	f.handle("egate/v1/s1/l1/event", env("audit", "2026-11-23T10:59:00.000Z", `{"seq":3,"head":"`+h("d")+`"}`), now)
+	table = f.table(now)
+	if r := row(t, table, "l1"); r[5] != "AUDIT: camera" || !strings.Contains(table, "s1/l1: audit chain went back from entry 52 to 3") {
+		t.Fatalf("rebuilt chain not flagged:\n%s", table)
+	}
+	g := newFleet("egate/v1", 0)
+	g.handle("egate/v1/s1/l1/event", env("audit", "2026-11-23T09:00:02.000Z", `{"seq":7,"head":"`+h("a")+`"}`), now)
+	g.handle("egate/v1/s1/l1/event", env("audit", "2026-11-23T10:00:02.000Z", `{"seq":7,"head":"`+h("e")+`"}`), now)
+	if r := g.rows(now)[0]; !strings.Contains(r.AuditWarning, "audit entry 7 changed") {
+		t.Fatalf("changed head not flagged: %+v", r)
+	}
 }
