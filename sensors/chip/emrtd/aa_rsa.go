@@ -10,7 +10,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"math/big"
 
@@ -110,8 +109,6 @@ var iso9796Hashes = map[byte]crypto.Hash{
 	0x36: crypto.SHA384,
 	0x35: crypto.SHA512,
 }
-
-func newHash(h crypto.Hash) hash.Hash { return h.New() } // SHA-1 and SHA-2 are linked in by the imports above
 
 // iso9796Block is an opened message representative.
 type iso9796Block struct {
@@ -221,7 +218,7 @@ func verifyRSAAA(pub *rsa.PublicKey, challenge, sig []byte) error {
 	if err != nil {
 		return err
 	}
-	h := newHash(b.hash)
+	h := b.hash.New() // SHA-1 and SHA-2 are linked in by the blank imports
 	h.Write(b.m1)
 	if b.partial {
 		h.Write(challenge)

@@ -2,6 +2,7 @@ package pace
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"crypto/subtle"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -35,10 +36,7 @@ type CAMProof struct {
 	ca     []byte // CA_IC
 }
 
-func camIV(b interface {
-	Encrypt(dst, src []byte)
-	BlockSize() int
-}) []byte {
+func camIV(b cipher.Block) []byte {
 	ones := bytes.Repeat([]byte{0xFF}, b.BlockSize())
 	iv := make([]byte, b.BlockSize())
 	b.Encrypt(iv, ones)
